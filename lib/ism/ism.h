@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ISM_H
+#define ISM_H
+
+/*
+ * lib/ism: the ISM device library. Opens one ISM function through a
+ * transport, registers its SBA and IEQ, and offers DMB registration, data
+ * moves into remote DMBs, signalling and event polling.
+ *
+ * Thread safety:
+ *  - ism_move() may run concurrently from any number of threads on one
+ *    device; it takes no lock (each piece is one transport store).
+ *  - Every other call that issues a command (register/unregister, signal,
+ *    VLAN, query) serialises on a per-device mutex, because the device
+ *    executes one command at a time. They may be called from any thread.
+ *  - ism_poll(), ism_poll_sba() and ism_poll_events() consume device state
+ *    (SBA bits, IEQ cursor): call them from one thread at a time per device.
+ *  - ism_dev_close() must not race with any other call on the device.
+ *
+ * Errors are negative errno values. A command the device refused also
+ * leaves the device's raw return code in ism_last_ret() for logs.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ism_proto.h"
+#include "ism_transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ism_dev;
+
+/* A DMB this function owns: the peer (rgid) writes, we read addr. */
+struct ism_dmb {
+	uint64_t tok;
+	uint64_t rgid;
+	void *addr;
+	uint32_t len;
+	uint16_t sba_idx;
+	bool vlan_valid;
+	uint16_t vlan_id;
+	struct ism_dma dma;
+};
+
+/* A DMB of a peer, as the peer announced it: the target of ism_move(). */
+struct ism_rdmb {
+	uint64_t tok;
+	uint32_t len;
+};
+
+struct ism_dmb_params {
+	uint32_t len;		/* 1 .. ISM_DMB_MAX_LEN */
+	uint64_t rgid;		/* the one GID allowed to write it */
+	bool vlan_valid;
+	uint16_t vlan_id;
+};
+
+struct ism_event {
+	uint32_t type;		/* enum ism_event_type */
+	uint32_t code;
+	uint64_t tok;
+	uint64_t time;
+	uint64_t info;
+};
+
+struct ism_info {
+	uint32_t version;
+	uint32_t max_len;
+	uint64_t state;
+	uint64_t gid;
+	uint64_t sba;
+	uint64_t ieq;
+	uint32_t ieq_len;
+	uint32_t dmbs_owned;
+	uint32_t dmbs_used;
+	uint32_t vlan_required;
+	uint32_t vlan_nr_ids;
+	uint16_t vlan_id[ISM_MAX_VLAN_IDS];
+};
+
+/* Counters kept by the library (not by the device). */
+struct ism_dev_stats {
+	uint64_t commands;
+	uint64_t command_errors;
+	uint64_t events;
+	uint64_t ieq_overruns;	/* as reported in the IEQ header (model rule) */
+};
+
+enum ism_log_level { ISM_LOG_ERR = 3, ISM_LOG_WARNING = 4, ISM_LOG_INFO = 6,
+		     ISM_LOG_DEBUG = 7 };
+typedef void (*ism_log_fn)(int level, const char *msg);
+/* Route library messages; NULL restores the default (stderr, up to
+ * ISM_LOG_LEVEL from the environment, default warnings). */
+void ism_set_log_fn(ism_log_fn fn);
+
+/* Open/close: REG_SBA, REG_IEQ, READ_GID, QUERY_INFO on open; on close,
+ * every DMB still registered is unregistered, then the IEQ and the SBA, and
+ * the transport is closed. On failure of open the transport is closed. */
+int ism_dev_open(struct ism_transport *t, struct ism_dev **devp);
+void ism_dev_close(struct ism_dev *dev);
+
+uint64_t ism_dev_gid(const struct ism_dev *dev);
+struct ism_transport *ism_dev_transport(const struct ism_dev *dev);
+const char *ism_dev_name(const struct ism_dev *dev);
+unsigned int ism_last_ret(const struct ism_dev *dev);
+void ism_dev_stats(const struct ism_dev *dev, struct ism_dev_stats *stats);
+
+int ism_query_info(struct ism_dev *dev, struct ism_info *info);
+/* 0 when rgid is reachable (optionally on a VLAN), else a negative errno. */
+int ism_query_rgid(struct ism_dev *dev, uint64_t rgid, bool vlan_valid,
+		   uint16_t vlan_id);
+int ism_vlan_add(struct ism_dev *dev, uint16_t vlan_id);
+int ism_vlan_del(struct ism_dev *dev, uint16_t vlan_id);
+int ism_vlan_set(struct ism_dev *dev);
+int ism_vlan_reset(struct ism_dev *dev);
+
+/* Allocate DMA memory, pick a free SBA index and REG_DMB it. */
+int ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
+		     struct ism_dmb **dmbp);
+int ism_dmb_unregister(struct ism_dev *dev, struct ism_dmb *dmb);
+/* The DMB registered at an SBA index (as ism_poll reports), or NULL. */
+struct ism_dmb *ism_dmb_by_sba_idx(struct ism_dev *dev, unsigned int sba_idx);
+
+/*
+ * Write len bytes at offset off of a peer's DMB, element idx. The move is
+ * split at 4 KiB boundaries of the DMB offset, each piece one store; only
+ * the last piece carries sf (when @sf). Refused before any store when len is
+ * 0 or the range does not fit the DMB.
+ */
+int ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
+	     uint32_t off, const void *buf, size_t len, bool sf);
+
+/* SIGNAL_IEQ: raise a software event (type ISM_EVENT_SWR) at rgid. */
+int ism_signal(struct ism_dev *dev, uint64_t rgid, uint32_t code,
+	       uint64_t info, bool trigger_irq);
+
+typedef void (*ism_dmb_cb)(void *arg, unsigned int sba_idx, uint16_t mask);
+typedef void (*ism_event_cb)(void *arg, const struct ism_event *ev);
+
+/* Clear s, then deliver and clear each set DMB bit with its element mask.
+ * Returns the number of DMB bits delivered. */
+int ism_poll_sba(struct ism_dev *dev, ism_dmb_cb cb, void *arg);
+/* Clear e, then deliver each new IEQ entry in order. Returns the count. */
+int ism_poll_events(struct ism_dev *dev, ism_event_cb cb, void *arg);
+/* Both of the above; returns the total delivered. */
+int ism_poll(struct ism_dev *dev, ism_dmb_cb dmb_cb, ism_event_cb ev_cb,
+	     void *arg);
+
+/* The interrupt fd (readable when the MSI fires), -1 if the transport has
+ * none. After it fires: ism_irq_ack(), then ism_poll(). */
+int ism_irq_fd(const struct ism_dev *dev);
+void ism_irq_ack(struct ism_dev *dev);
+
+/* Map a device return code to a negative errno (0 for ISM_RET_OK). */
+int ism_ret_to_errno(unsigned int ret);
+/* Name of a return code, e.g. "NO_DMB", for logs. */
+const char *ism_ret_name(unsigned int ret);
+const char *ism_cmd_name(unsigned int cmd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ISM_H */

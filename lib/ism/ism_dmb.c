@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* DMB registration: DMA memory, SBA index allocation, REG_DMB/UNREG_DMB. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ism_private.h"
+
+/* Smallest power of two >= len (and >= 4 KiB): aligning a block to it
+ * guarantees the block cannot cross a 1 MiB boundary. */
+static size_t
+dmb_align(uint32_t len)
+{
+	size_t a = 4096;
+
+	while (a < len)
+		a <<= 1;
+	return a;
+}
+
+static int
+sba_idx_alloc(struct ism_dev *dev)
+{
+	for (int i = ISM_SBA_IDX_FIRST; i <= ISM_SBA_IDX_LAST; i++)
+		if (dev->dmbs[i] == NULL)
+			return i;
+	return -ENOSPC;
+}
+
+static int
+check_params(struct ism_dev *dev, const struct ism_dmb_params *p)
+{
+	if (p->len == 0 || p->len > ISM_DMB_MAX_LEN) {
+		ISM_ERR("%s: DMB length %u is not in 1..%u", dev->t->name,
+			p->len, ISM_DMB_MAX_LEN);
+		return -EINVAL;
+	}
+	if (p->rgid == 0) {
+		ISM_ERR("%s: DMB needs the GID of its writer (rgid 0 given)",
+			dev->t->name);
+		return -EINVAL;
+	}
+	if (p->vlan_valid && p->vlan_id > ISM_VLAN_ID_MAX) {
+		ISM_ERR("%s: VLAN id %u is not in 0..%u", dev->t->name,
+			p->vlan_id, ISM_VLAN_ID_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
+		 struct ism_dmb **dmbp)
+{
+	struct ism_transport *t = dev->t;
+	struct ism_req_reg_dmb req;
+	struct ism_resp_u64 resp;
+	struct ism_dmb *dmb;
+	int idx, rc;
+
+	*dmbp = NULL;
+	rc = check_params(dev, p);
+	if (rc < 0)
+		return rc;
+	dmb = calloc(1, sizeof(*dmb));
+	if (dmb == NULL)
+		return -ENOMEM;
+	rc = t->ops->dma_alloc(t, p->len, dmb_align(p->len), &dmb->dma);
+	if (rc < 0) {
+		ISM_ERR("%s: no DMA memory for a %u-byte DMB: %s", t->name,
+			p->len, strerror(-rc));
+		free(dmb);
+		return rc;
+	}
+	if (dmb->dma.iova / ISM_DMB_BOUNDARY !=
+	    (dmb->dma.iova + p->len - 1) / ISM_DMB_BOUNDARY) {
+		ISM_ERR("%s: transport returned DMA memory crossing 1 MiB",
+			t->name);
+		rc = -EFAULT;
+		goto free_dma;
+	}
+
+	pthread_mutex_lock(&dev->lock);
+	idx = sba_idx_alloc(dev);
+	if (idx < 0) {
+		pthread_mutex_unlock(&dev->lock);
+		ISM_ERR("%s: all SBA indexes %d..%d are in use", t->name,
+			ISM_SBA_IDX_FIRST, ISM_SBA_IDX_LAST);
+		rc = idx;
+		goto free_dma;
+	}
+	req.dmb = ism_be64(dmb->dma.iova);
+	req.dmb_len = ism_be32(p->len);
+	req.sba_idx = ism_be32((uint32_t)idx);
+	req.vlan_valid = ism_be32(p->vlan_valid);
+	req.vlan_id = ism_be32(p->vlan_valid ? p->vlan_id : 0);
+	req.rgid = ism_be64(p->rgid);
+	rc = ism_cmd_locked(dev, ISM_CMD_REG_DMB, &req, sizeof(req), &resp,
+			    sizeof(resp));
+	if (rc == 0 && !ism_tok_valid(ism_cpu64(resp.value))) {
+		ISM_ERR("%s: REG_DMB returned invalid token %016llx", t->name,
+			(unsigned long long)ism_cpu64(resp.value));
+		rc = -EPROTO;
+	}
+	if (rc < 0) {
+		pthread_mutex_unlock(&dev->lock);
+		goto free_dma;
+	}
+	dmb->tok = ism_cpu64(resp.value);
+	dmb->rgid = p->rgid;
+	dmb->addr = dmb->dma.addr;
+	dmb->len = p->len;
+	dmb->sba_idx = (uint16_t)idx;
+	dmb->vlan_valid = p->vlan_valid;
+	dmb->vlan_id = p->vlan_valid ? p->vlan_id : 0;
+	dev->dmbs[idx] = dmb;
+	pthread_mutex_unlock(&dev->lock);
+	*dmbp = dmb;
+	return 0;
+
+free_dma:
+	t->ops->dma_free(t, &dmb->dma);
+	free(dmb);
+	return rc;
+}
+
+static int
+dmb_unregister_locked(struct ism_dev *dev, struct ism_dmb *dmb)
+{
+	struct ism_req_u64 req = { .value = ism_be64(dmb->tok) };
+	struct ism_resp_hdr resp;
+	int rc;
+
+	rc = ism_cmd_locked(dev, ISM_CMD_UNREG_DMB, &req, sizeof(req), &resp,
+			    sizeof(resp));
+	/*
+	 * NO_DMB means the device already dropped it (e.g. it was reset):
+	 * the memory is ours again either way. Any other failure leaves the
+	 * DMB registered, so its memory must not be reused.
+	 */
+	if (rc < 0 && rc != -ENOENT) {
+		ISM_ERR("%s: UNREG_DMB of token %016llx failed: %s",
+			dev->t->name, (unsigned long long)dmb->tok,
+			strerror(-rc));
+		return rc;
+	}
+	dev->dmbs[dmb->sba_idx] = NULL;
+	dev->t->ops->dma_free(dev->t, &dmb->dma);
+	free(dmb);
+	return 0;
+}
+
+int
+ism_dmb_unregister(struct ism_dev *dev, struct ism_dmb *dmb)
+{
+	int rc;
+
+	if (dmb == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (dmb->sba_idx >= ISM_NR_SBA_BITS || dev->dmbs[dmb->sba_idx] != dmb) {
+		pthread_mutex_unlock(&dev->lock);
+		ISM_ERR("%s: DMB %p is not registered on this device",
+			dev->t->name, (void *)dmb);
+		return -ENOENT;
+	}
+	rc = dmb_unregister_locked(dev, dmb);
+	pthread_mutex_unlock(&dev->lock);
+	return rc;
+}
+
+struct ism_dmb *
+ism_dmb_by_sba_idx(struct ism_dev *dev, unsigned int sba_idx)
+{
+	return sba_idx < ISM_NR_SBA_BITS ? dev->dmbs[sba_idx] : NULL;
+}
+
+void
+ism_dmb_release_all(struct ism_dev *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	for (int i = ISM_SBA_IDX_FIRST; i <= ISM_SBA_IDX_LAST; i++) {
+		if (dev->dmbs[i] != NULL &&
+		    dmb_unregister_locked(dev, dev->dmbs[i]) < 0) {
+			/* still registered: leak it rather than reuse it */
+			free(dev->dmbs[i]);
+			dev->dmbs[i] = NULL;
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ISM_TRANSPORT_H
+#define ISM_TRANSPORT_H
+
+/*
+ * The transport: how lib/ism reaches one ISM function. Two implementations
+ * exist: the vfio one (ism_vfio_pci device fd, drivers/bus/vfio_ism) and the
+ * software model (lib/ism/model). lib/ism speaks the BAR-level protocol of
+ * ism_proto.h over these calls and nothing else.
+ *
+ * Contract for implementations:
+ *  - write() is one device store: 1..max_store bytes that do not cross a
+ *    4 KiB boundary of @off. It must be safe to call concurrently from
+ *    several threads (lib/ism moves data from many lcores at once).
+ *  - read() is used on BAR 2 only, with loads of at most 8 bytes.
+ *  - dma_alloc() returns zeroed memory that the device may read and write,
+ *    with its CPU address and its IOVA (the address given to the device).
+ *    @align is a power of two >= 4096; the block does not cross a multiple
+ *    of @align.
+ *  - all calls return 0 or a negative errno.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ism_transport;
+
+struct ism_dma {
+	void *addr;		/* CPU address */
+	uint64_t iova;		/* device address */
+	size_t len;
+};
+
+struct ism_transport_ops {
+	int (*write)(struct ism_transport *t, unsigned int bar, uint64_t off,
+		     const void *buf, size_t len);
+	int (*read)(struct ism_transport *t, unsigned int bar, uint64_t off,
+		    void *buf, size_t len);
+	int (*dma_alloc)(struct ism_transport *t, size_t len, size_t align,
+			 struct ism_dma *dma);
+	void (*dma_free)(struct ism_transport *t, struct ism_dma *dma);
+	/* fd that becomes readable when the function's MSI fires, or -1 */
+	int (*irq_fd)(struct ism_transport *t);
+	/* consume pending interrupt notifications on irq_fd */
+	void (*irq_ack)(struct ism_transport *t);
+	void (*close)(struct ism_transport *t);
+};
+
+struct ism_transport {
+	const struct ism_transport_ops *ops;
+	const char *name;		/* for log messages */
+	uint32_t max_store;		/* maxstbl, <= ISM_MAX_STORE */
+};
+
+#endif /* ISM_TRANSPORT_H */

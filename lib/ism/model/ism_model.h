@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ISM_MODEL_H
+#define ISM_MODEL_H
+
+/*
+ * The software ISM model: a device that lives in a shared-memory "fabric"
+ * (a file under /dev/shm) which any number of processes attach to. Each
+ * attach creates one ISM function with a unique GID; the returned transport
+ * executes the BAR-level protocol of ism_proto.h and enforces its rules.
+ *
+ * Store errors (the transport's write() on BAR 0), model rules:
+ *   -EINVAL   empty or > 4096-byte store, a store crossing 4 KiB, an offset
+ *             beyond the 2^48-byte BAR, an element index > 15
+ *   -ENXIO    the token names no registered DMB (or its owner is gone)
+ *   -EACCES   the writer is not the DMB's rgid
+ *   -ERANGE   offset + length beyond the DMB's length
+ *   -EPERM    the DMB has a VLAN the writer does not have
+ * Command return codes: enum ism_ret_code in ism_proto.h.
+ *
+ * Attach errors:
+ *   -EPROTO           the file is not an ISM fabric (bad magic)
+ *   -EPROTONOSUPPORT  the fabric has another layout version
+ *   -EBADMSG          the fabric header is corrupted or the file truncated
+ *   -ENOSPC           all ISM_MODEL_MAX_FUNCTIONS functions are attached
+ *   -ENAMETOOLONG / -EINVAL   bad fabric name
+ *
+ * A function belongs to the process that attached it; attach after fork().
+ * A process that dies loses its functions: within ISM_MODEL_REAP_MS any
+ * other attached process releases them and sends a GID event (type 1, code
+ * ISM_EVCODE_GID_DISABLED) to every function that shared a DMB with them.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ism_transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ISM_MODEL_MAX_FUNCTIONS	32
+#define ISM_MODEL_NAME_MAX	64
+#define ISM_MODEL_REAP_MS	20
+#define ISM_MODEL_DEFAULT_HEAP	(256u << 20)
+/* Directory of fabric files; ISM_MODEL_DIR in the environment overrides. */
+#define ISM_MODEL_DEFAULT_DIR	"/dev/shm"
+
+struct ism_model_opts {
+	size_t heap_size;	/* DMA memory of the fabric; 0 = default */
+	mode_t mode;		/* file mode when created; 0 = 0600 */
+};
+
+/* Attach a new function to fabric @name, creating the fabric if needed.
+ * Name: 1..64 characters of [A-Za-z0-9._-]. */
+int ism_model_attach(const char *name, const struct ism_model_opts *opts,
+		     struct ism_transport **tp);
+
+/* Remove the fabric file (attached processes keep their mapping). */
+int ism_model_unlink(const char *name);
+
+/* Path of the fabric file for @name; returns -ENAMETOOLONG/-EINVAL. */
+int ism_model_path(const char *name, char *buf, size_t len);
+
+/* The GID of a model transport's function. */
+uint64_t ism_model_gid(const struct ism_transport *t);
+
+/* True if @t is a model transport. */
+int ism_model_is_model(const struct ism_transport *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ISM_MODEL_H */

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the model device writes into a function's memory: IEQ entries, SBA
+ * bits, and its MSI. The MSI of a function is a FIFO next to the fabric
+ * file; the owner keeps it open read-write (so it never reports hang-up)
+ * and hands it out as the interrupt fd, writers open it lazily and cache
+ * the descriptor per slot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ism_private.h"
+#include "model_fabric.h"
+
+static void
+irq_path(struct model_fabric *f, uint64_t gid, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.irq.%016llx", f->path, (unsigned long long)gid);
+}
+
+int
+ev_irq_create(struct model_fabric *f, unsigned int slot, uint64_t gid)
+{
+	struct stat st;
+	char path[320];
+	mode_t mode = 0600;
+	int fd;
+
+	(void)slot;
+	if (fstat(f->fd, &st) == 0)
+		mode = st.st_mode & 0666;
+	irq_path(f, gid, path, sizeof(path));
+	unlink(path);
+	if (mkfifo(path, mode) < 0) {
+		ISM_ERR("model: cannot create interrupt FIFO %s: %s", path,
+			strerror(errno));
+		return -errno;
+	}
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = -errno;
+
+		unlink(path);
+		return rc;
+	}
+	return fd;
+}
+
+void
+ev_irq_remove(struct model_fabric *f, unsigned int slot, uint64_t gid)
+{
+	char path[320];
+
+	irq_path(f, gid, path, sizeof(path));
+	unlink(path);
+	pthread_mutex_lock(&f->irq_lock);
+	if (f->irq_fds[slot] >= 0) {
+		close(f->irq_fds[slot]);
+		f->irq_fds[slot] = -1;
+	}
+	pthread_mutex_unlock(&f->irq_lock);
+}
+
+void
+ev_irq_forget(struct model_fabric *f)
+{
+	for (int i = 0; i < ISM_MODEL_MAX_FUNCTIONS; i++) {
+		if (f->irq_fds[i] >= 0)
+			close(f->irq_fds[i]);
+		f->irq_fds[i] = -1;
+	}
+}
+
+void
+ev_irq_raise(struct model_fabric *f, unsigned int slot)
+{
+	uint64_t gid = __atomic_load_n(&f->slots[slot].gid, __ATOMIC_RELAXED);
+	char path[320];
+	char one = 1;
+
+	pthread_mutex_lock(&f->irq_lock);
+	if (f->irq_fds[slot] >= 0 && f->irq_gids[slot] != gid) {
+		close(f->irq_fds[slot]);
+		f->irq_fds[slot] = -1;
+	}
+	if (f->irq_fds[slot] < 0) {
+		irq_path(f, gid, path, sizeof(path));
+		f->irq_fds[slot] = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		f->irq_gids[slot] = gid;
+	}
+	/* A full FIFO already has an interrupt pending: nothing is lost. */
+	if (f->irq_fds[slot] >= 0 && write(f->irq_fds[slot], &one, 1) < 0 &&
+	    errno != EAGAIN) {
+		close(f->irq_fds[slot]);
+		f->irq_fds[slot] = -1;
+	}
+	pthread_mutex_unlock(&f->irq_lock);
+}
+
+static struct ism_sba *
+slot_sba(struct model_fabric *f, struct model_slot *sl)
+{
+	uint64_t off = __atomic_load_n(&sl->sba_off, __ATOMIC_ACQUIRE);
+
+	return off == 0 ? NULL : fab_heap_ptr(f, off - 1, sizeof(struct ism_sba));
+}
+
+void
+ev_signal_dmb(struct model_fabric *f, unsigned int slot, unsigned int sba_idx,
+	      unsigned int elem)
+{
+	struct ism_sba *sba = slot_sba(f, &f->slots[slot]);
+	ism_be16_t bit = ism_be16(ism_dmbe_bit(elem));
+	uint8_t old;
+
+	if (sba == NULL)
+		return;
+	/* mask before bit before summary: whoever sees a bit sees its mask */
+	__atomic_fetch_or(&sba->dmbe_mask[sba_idx].raw, bit.raw,
+			  __ATOMIC_RELEASE);
+	__atomic_fetch_or(&sba->dmb_bits[sba_idx / 8],
+			  (uint8_t)(0x80u >> (sba_idx % 8)), __ATOMIC_RELEASE);
+	old = __atomic_fetch_or(&sba->flags, ISM_SBA_S, __ATOMIC_ACQ_REL);
+	if (!(old & ISM_SBA_S))
+		ev_irq_raise(f, slot);
+}
+
+void
+ev_post(struct model_fabric *f, unsigned int slot, uint32_t type,
+	uint32_t code, uint64_t tok, uint64_t info, bool irq)
+{
+	struct model_slot *sl = &f->slots[slot];
+	struct ism_ieq *ieq = NULL;
+	struct ism_ieq_entry *e;
+	struct ism_sba *sba;
+	unsigned int pos;
+	uint8_t old;
+
+	if (sl->ieq_off != 0)
+		ieq = fab_heap_ptr(f, sl->ieq_off - 1, sizeof(*ieq));
+	if (ieq == NULL) {
+		sl->events_dropped++;
+		return;
+	}
+	pos = sl->ieq_next % ISM_IEQ_ENTRIES;
+	e = &ieq->entry[pos];
+	if (__atomic_load_n(&e->time.raw, __ATOMIC_ACQUIRE) != 0) {
+		sl->ieq_overruns++;
+		ieq->hdr.reserved = ism_be64(sl->ieq_overruns);
+	}
+	e->type = ism_be32(type);
+	e->code = ism_be32(code);
+	e->tok = ism_be64(tok);
+	e->info = ism_be64(info);
+	__atomic_store_n(&e->time.raw, ism_be64(model_now_ns() | 1).raw,
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&ieq->hdr.idx.raw, ism_be64(pos + 1).raw,
+			 __ATOMIC_RELEASE);
+	sl->ieq_next = (pos + 1) % ISM_IEQ_ENTRIES;
+
+	sba = slot_sba(f, sl);
+	if (sba == NULL)
+		return;
+	old = __atomic_fetch_or(&sba->flags, ISM_SBA_E, __ATOMIC_ACQ_REL);
+	if (irq || !(old & ISM_SBA_E))
+		ev_irq_raise(f, slot);
+}

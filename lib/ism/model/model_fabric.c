@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fabric file: creation, validation of a file someone else made, the
+ * per-process mapping shared by all functions of the process, and the
+ * record locks that make the fabric survive processes that die.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ism_private.h"
+#include "model_fabric.h"
+
+/* Every mapping of this process; a fabric file is opened at most once per
+ * process, because closing any descriptor of a file drops all the
+ * process's record locks on it. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct model_fabric *registry;
+
+uint64_t
+model_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int
+ism_model_path(const char *name, char *buf, size_t len)
+{
+	const char *dir = getenv("ISM_MODEL_DIR");
+	size_t n = name != NULL ? strlen(name) : 0;
+	int w;
+
+	if (n == 0 || n > ISM_MODEL_NAME_MAX)
+		return n == 0 ? -EINVAL : -ENAMETOOLONG;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '.' &&
+		    name[i] != '_' && name[i] != '-')
+			return -EINVAL;
+	if (name[0] == '.')
+		return -EINVAL;
+	if (dir == NULL || dir[0] == '\0')
+		dir = ISM_MODEL_DEFAULT_DIR;
+	w = snprintf(buf, len, "%s/ism-fabric.%s", dir, name);
+	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
+
+static uint32_t
+hdr_checksum(const struct model_hdr *h)
+{
+	const uint8_t *p = (const uint8_t *)h;
+	uint32_t sum = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < offsetof(struct model_hdr, checksum); i++)
+		sum = (sum ^ p[i]) * 16777619u;
+	return sum;
+}
+
+static size_t
+page_round(size_t v)
+{
+	return (v + MODEL_PAGE - 1) & ~(size_t)(MODEL_PAGE - 1);
+}
+
+static void
+layout(struct model_hdr *h, size_t heap_size)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, MODEL_MAGIC, sizeof(h->magic));
+	h->version = MODEL_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->max_slots = ISM_MODEL_MAX_FUNCTIONS;
+	h->slot_size = sizeof(struct model_slot);
+	h->heap_pages = page_round(heap_size) / MODEL_PAGE;
+	h->slots_off = MODEL_PAGE;
+	h->owner_off = h->slots_off +
+		page_round((size_t)ISM_MODEL_MAX_FUNCTIONS * sizeof(struct model_slot));
+	/* The heap is aligned to 1 MiB in the file so that IOVA alignment
+	 * and file alignment agree. */
+	h->heap_off = (h->owner_off + page_round(h->heap_pages) +
+		       ISM_DMB_BOUNDARY - 1) & ~(uint64_t)(ISM_DMB_BOUNDARY - 1);
+	h->file_size = h->heap_off + h->heap_pages * MODEL_PAGE;
+	h->gid_base = (uint64_t)((((unsigned int)getpid() ^
+		(unsigned int)model_now_ns()) & 0x7fff) | 0x8000) << 48;
+	h->checksum = hdr_checksum(h);
+}
+
+static int
+fab_create(const char *path, const struct ism_model_opts *opts)
+{
+	size_t heap = opts != NULL && opts->heap_size ? opts->heap_size :
+		ISM_MODEL_DEFAULT_HEAP;
+	mode_t mode = opts != NULL && opts->mode ? opts->mode : 0600;
+	char tmp[300];
+	struct model_hdr h;
+	int fd, rc = 0;
+
+	if (heap < 64 * MODEL_PAGE || heap > ((size_t)1 << 36)) {
+		ISM_ERR("model: heap size %zu is not in 256 KiB..64 GiB", heap);
+		return -EINVAL;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new.%d", path, (int)getpid());
+	unlink(tmp);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0) {
+		rc = -errno;
+		ISM_ERR("model: cannot create %s: %s", tmp, strerror(errno));
+		return rc;
+	}
+	layout(&h, heap);
+	if (fchmod(fd, mode) < 0 || ftruncate(fd, (off_t)h.file_size) < 0 ||
+	    pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+		rc = -errno;
+		ISM_ERR("model: cannot initialise %s: %s", tmp, strerror(errno));
+	}
+	close(fd);
+	/* link() publishes a complete file atomically; losing the race to
+	 * another creator is fine, we then use theirs. */
+	if (rc == 0 && link(tmp, path) < 0 && errno != EEXIST) {
+		rc = -errno;
+		ISM_ERR("model: cannot create %s: %s", path, strerror(errno));
+	}
+	unlink(tmp);
+	return rc;
+}
+
+static int
+fab_validate(const char *path, const struct model_hdr *h, off_t st_size)
+{
+	if (memcmp(h->magic, MODEL_MAGIC, sizeof(h->magic)) != 0) {
+		ISM_ERR("model: %s is not an ISM fabric (bad magic); remove it or pick another fabric name",
+			path);
+		return -EPROTO;
+	}
+	if (h->version != MODEL_VERSION) {
+		ISM_ERR("model: %s has fabric version %u, this library speaks %u; detach all users and remove it",
+			path, h->version, MODEL_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (h->checksum != hdr_checksum(h) || h->hdr_size != sizeof(*h) ||
+	    h->max_slots != ISM_MODEL_MAX_FUNCTIONS ||
+	    h->slot_size != sizeof(struct model_slot)) {
+		ISM_ERR("model: %s: fabric header is corrupted; remove the file", path);
+		return -EBADMSG;
+	}
+	if ((uint64_t)st_size != h->file_size) {
+		ISM_ERR("model: %s is %lld bytes, its header says %llu: truncated or corrupted; remove the file",
+			path, (long long)st_size,
+			(unsigned long long)h->file_size);
+		return -EBADMSG;
+	}
+	if (h->slots_off < sizeof(*h) ||
+	    h->owner_off < h->slots_off +
+		(uint64_t)ISM_MODEL_MAX_FUNCTIONS * sizeof(struct model_slot) ||
+	    h->heap_off < h->owner_off + h->heap_pages ||
+	    h->heap_off % ISM_DMB_BOUNDARY != 0 ||
+	    h->heap_off + h->heap_pages * MODEL_PAGE != h->file_size) {
+		ISM_ERR("model: %s: fabric layout is inconsistent; remove the file", path);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int
+fab_open(struct model_fabric *f, const struct ism_model_opts *opts)
+{
+	struct model_hdr h;
+	struct stat st;
+	int rc;
+
+	for (int tries = 0; ; tries++) {
+		f->fd = open(f->path, O_RDWR | O_CLOEXEC);
+		if (f->fd >= 0)
+			break;
+		if (errno != ENOENT || tries > 2) {
+			rc = -errno;
+			ISM_ERR("model: cannot open fabric %s: %s", f->path,
+				strerror(errno));
+			return rc;
+		}
+		rc = fab_create(f->path, opts);
+		if (rc < 0)
+			return rc;
+	}
+	if (fstat(f->fd, &st) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (st.st_size < (off_t)sizeof(h)) {
+		ISM_ERR("model: %s is %lld bytes, too short for an ISM fabric; remove the file",
+			f->path, (long long)st.st_size);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (pread(f->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+		rc = -EIO;
+		goto fail;
+	}
+	rc = fab_validate(f->path, &h, st.st_size);
+	if (rc < 0)
+		goto fail;
+	f->size = h.file_size;
+	f->base = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       f->fd, 0);
+	if (f->base == MAP_FAILED) {
+		rc = -errno;
+		ISM_ERR("model: cannot map %s: %s", f->path, strerror(errno));
+		goto fail;
+	}
+	f->hdr = (struct model_hdr *)f->base;
+	f->slots = (struct model_slot *)(f->base + h.slots_off);
+	f->owner = f->base + h.owner_off;
+	f->heap = f->base + h.heap_off;
+	return 0;
+fail:
+	close(f->fd);
+	return rc;
+}
+
+/* The registered mapping of @path, if it still maps the same file. */
+static struct model_fabric *
+registry_find(const char *path)
+{
+	struct stat now, mapped;
+
+	for (struct model_fabric *f = registry; f != NULL; f = f->next) {
+		if (strcmp(f->path, path) != 0)
+			continue;
+		if (stat(path, &now) == 0 && fstat(f->fd, &mapped) == 0 &&
+		    now.st_ino == mapped.st_ino && now.st_dev == mapped.st_dev)
+			return f;
+	}
+	return NULL;
+}
+
+int
+fab_get(const char *name, const struct ism_model_opts *opts,
+	struct model_fabric **fp)
+{
+	struct model_fabric *f;
+	char path[256];
+	int rc;
+
+	rc = ism_model_path(name, path, sizeof(path));
+	if (rc < 0) {
+		ISM_ERR("model: bad fabric name '%s': use 1..%d characters of A-Z a-z 0-9 . _ - (not starting with '.')",
+			name != NULL ? name : "", ISM_MODEL_NAME_MAX);
+		return rc;
+	}
+	pthread_mutex_lock(&registry_lock);
+	f = registry_find(path);
+	if (f != NULL) {
+		f->refs++;
+		pthread_mutex_unlock(&registry_lock);
+		*fp = f;
+		return 0;
+	}
+	f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		pthread_mutex_unlock(&registry_lock);
+		return -ENOMEM;
+	}
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	for (int i = 0; i < ISM_MODEL_MAX_FUNCTIONS; i++)
+		f->irq_fds[i] = -1;
+	pthread_mutex_init(&f->cmd_lock, NULL);
+	pthread_mutex_init(&f->irq_lock, NULL);
+	rc = fab_open(f, opts);
+	if (rc == 0)
+		rc = reaper_start(f);
+	if (rc < 0) {
+		if (f->base != NULL) {
+			munmap(f->base, f->size);
+			close(f->fd);
+		}
+		pthread_mutex_unlock(&registry_lock);
+		free(f);
+		return rc;
+	}
+	f->refs = 1;
+	f->next = registry;
+	registry = f;
+	pthread_mutex_unlock(&registry_lock);
+	*fp = f;
+	return 0;
+}
+
+void
+fab_put(struct model_fabric *f)
+{
+	struct model_fabric **pp;
+
+	pthread_mutex_lock(&registry_lock);
+	if (--f->refs > 0) {
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	for (pp = &registry; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	reaper_stop(f);
+	ev_irq_forget(f);
+	munmap(f->base, f->size);
+	close(f->fd);
+	pthread_mutex_destroy(&f->cmd_lock);
+	pthread_mutex_destroy(&f->irq_lock);
+	free(f);
+}
+
+static int
+record_lock(struct model_fabric *f, short type, off_t byte, int cmd)
+{
+	struct flock fl = {
+		.l_type = type,
+		.l_whence = SEEK_SET,
+		.l_start = byte,
+		.l_len = 1,
+	};
+
+	return fcntl(f->fd, cmd, &fl) < 0 ? -errno : 0;
+}
+
+int
+fab_lock(struct model_fabric *f)
+{
+	int waited_us = 0, rc;
+
+	pthread_mutex_lock(&f->cmd_lock);
+	for (;;) {
+		rc = record_lock(f, F_WRLCK, MODEL_LOCK_CMD, F_SETLK);
+		if (rc == 0)
+			return 0;
+		if (rc != -EAGAIN && rc != -EACCES && rc != -EINTR)
+			break;
+		if (waited_us >= MODEL_LOCK_TIMEOUT_MS * 1000) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		sleep_us(200);
+		waited_us += 200;
+	}
+	pthread_mutex_unlock(&f->cmd_lock);
+	ISM_ERR("model: %s: cannot take the fabric command lock: %s (a stopped process holds it?)",
+		f->path, strerror(-rc));
+	return rc;
+}
+
+void
+fab_unlock(struct model_fabric *f)
+{
+	record_lock(f, F_UNLCK, MODEL_LOCK_CMD, F_SETLK);
+	pthread_mutex_unlock(&f->cmd_lock);
+}
+
+int
+fab_hold_slot(struct model_fabric *f, unsigned int slot, bool hold)
+{
+	return record_lock(f, hold ? F_WRLCK : F_UNLCK, MODEL_LOCK_SLOT(slot),
+			   F_SETLK);
+}
+
+bool
+fab_slot_alive(struct model_fabric *f, unsigned int slot)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = MODEL_LOCK_SLOT(slot),
+		.l_len = 1,
+	};
+
+	if (f->slots[slot].pid == getpid())
+		return true;
+	if (fcntl(f->fd, F_GETLK, &fl) < 0)
+		return true;	/* cannot tell: never reap on doubt */
+	return fl.l_type != F_UNLCK;
+}
+
+int
+ism_model_unlink(const char *name)
+{
+	char path[256];
+	int rc = ism_model_path(name, path, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	return unlink(path) < 0 ? -errno : 0;
+}

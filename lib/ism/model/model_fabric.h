@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MODEL_FABRIC_H
+#define MODEL_FABRIC_H
+
+/*
+ * Layout of the fabric file and the process-local handles on it.
+ *
+ *   [ header | function slots | page owner map | DMA heap ]
+ *
+ * Everything in the file is addressed by offsets (each process maps it at
+ * its own address). The header and slots are host-endian model state; the
+ * heap holds device-visible memory (SBA, IEQ, DMBs) in the device's
+ * big-endian format. IOVAs are heap offsets plus MODEL_IOVA_BASE.
+ *
+ * Locks are POSIX record locks on the file, so the kernel drops them when a
+ * process dies: byte 0 serialises command execution fabric-wide, byte 1+slot
+ * is held by the process owning a slot for as long as it lives.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ism_proto.h"
+#include "ism_model.h"
+
+#define MODEL_MAGIC		"ISMFABRC"
+#define MODEL_VERSION		1u
+#define MODEL_PAGE		4096u
+#define MODEL_IOVA_BASE		UINT64_C(0x100000000)
+#define MODEL_TOK_SLOT_SHIFT	11	/* token bits 32..47: slot << 11 | sba_idx */
+#define MODEL_LOCK_CMD		0
+#define MODEL_LOCK_SLOT(s)	(1 + (s))
+#define MODEL_LOCK_TIMEOUT_MS	5000
+#define MODEL_UNREG_WAIT_MS	1000
+
+enum model_slot_state {
+	SLOT_FREE = 0,
+	SLOT_ACTIVE = 1,
+	SLOT_REAPING = 2,	/* being released; a dead reaper left it so */
+};
+
+enum model_dmb_state {
+	DMB_FREE = 0,
+	DMB_REGISTERED = 1,
+};
+
+struct model_dmb {
+	uint32_t state;
+	uint32_t busy;		/* stores in flight by the rgid function */
+	uint64_t rgid;
+	uint64_t heap_off;	/* of the DMB memory, from the heap start */
+	uint32_t len;
+	uint16_t vlan_id;
+	uint8_t vlan_valid;
+	uint8_t pad;
+};
+
+struct model_slot {
+	uint32_t state;
+	int32_t pid;
+	uint64_t gid;
+	uint64_t sba_off;	/* heap offset + 1; 0 = not registered */
+	uint64_t ieq_off;	/* heap offset + 1; 0 = not registered */
+	uint32_t ieq_next;	/* next IEQ entry the device writes */
+	uint32_t vlan_required;
+	uint32_t vlan_nr;
+	uint32_t dmbs_used;
+	uint16_t vlan_ids[ISM_MAX_VLAN_IDS];
+	uint64_t ieq_overruns;
+	uint64_t events_dropped;	/* no IEQ registered */
+	struct model_dmb dmbs[ISM_NR_SBA_BITS];	/* by SBA index */
+};
+
+struct model_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t hdr_size;
+	uint32_t max_slots;
+	uint32_t slot_size;
+	uint64_t file_size;
+	uint64_t slots_off;
+	uint64_t owner_off;	/* one byte per heap page: slot + 1, 0 = free */
+	uint64_t heap_off;
+	uint64_t heap_pages;
+	uint64_t gid_base;
+	uint32_t checksum;	/* of all the fields above */
+	uint32_t pad;
+	/* mutable */
+	uint64_t gid_gen;
+	uint64_t attaches;
+	uint64_t reaps;
+};
+
+/* One mapping of a fabric in this process, shared by its functions. */
+struct model_fabric {
+	struct model_fabric *next;
+	char name[ISM_MODEL_NAME_MAX + 1];
+	char path[256];
+	int fd;
+	uint8_t *base;
+	size_t size;
+	struct model_hdr *hdr;
+	struct model_slot *slots;
+	uint8_t *owner;
+	uint8_t *heap;
+	unsigned int refs;
+	pthread_mutex_t cmd_lock;	/* threads of this process */
+	pthread_mutex_t irq_lock;	/* irq_fds */
+	int irq_fds[ISM_MODEL_MAX_FUNCTIONS];	/* writer ends, by slot */
+	uint64_t irq_gids[ISM_MODEL_MAX_FUNCTIONS];
+	pthread_t reaper;
+	int reaper_pipe[2];		/* closing [1] stops the reaper */
+	bool reaper_running;
+};
+
+/* One attached function: the transport handed to lib/ism. */
+struct model_fn {
+	struct ism_transport base;	/* first: container_of by cast */
+	struct model_fabric *fab;
+	unsigned int slot;
+	uint64_t gid;
+	int irq_fd;			/* reader end of this function's FIFO */
+	char label[ISM_MODEL_NAME_MAX + 32];
+	uint8_t body[ISM_CMD_AREA_SIZE];
+	size_t body_len;
+	uint8_t resp[ISM_CMD_AREA_SIZE];
+	size_t resp_len;
+};
+
+static inline struct model_slot *
+fab_slot(struct model_fabric *f, unsigned int slot)
+{
+	return &f->slots[slot];
+}
+
+static inline unsigned int
+gid_slot(uint64_t gid)
+{
+	return (unsigned int)(gid & 0xff);
+}
+
+/* The live slot owning @gid, or NULL. */
+static inline struct model_slot *
+fab_slot_by_gid(struct model_fabric *f, uint64_t gid)
+{
+	unsigned int s = gid_slot(gid);
+	struct model_slot *sl;
+
+	if (gid == 0 || s >= ISM_MODEL_MAX_FUNCTIONS)
+		return NULL;
+	sl = &f->slots[s];
+	if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) != SLOT_ACTIVE ||
+	    __atomic_load_n(&sl->gid, __ATOMIC_RELAXED) != gid)
+		return NULL;
+	return sl;
+}
+
+/* CPU pointer for a heap range, or NULL when it is outside the heap. */
+static inline void *
+fab_heap_ptr(struct model_fabric *f, uint64_t heap_off, uint64_t len)
+{
+	uint64_t heap_len = f->hdr->heap_pages * MODEL_PAGE;
+
+	if (heap_off > heap_len || len > heap_len - heap_off)
+		return NULL;
+	return f->heap + heap_off;
+}
+
+/* model_fabric.c */
+int fab_get(const char *name, const struct ism_model_opts *opts,
+	    struct model_fabric **fp);
+void fab_put(struct model_fabric *f);
+int fab_lock(struct model_fabric *f);
+void fab_unlock(struct model_fabric *f);
+int fab_hold_slot(struct model_fabric *f, unsigned int slot, bool hold);
+bool fab_slot_alive(struct model_fabric *f, unsigned int slot);
+uint64_t model_now_ns(void);
+
+/* model_heap.c */
+int heap_alloc(struct model_fabric *f, unsigned int slot, size_t len,
+	       size_t align, uint64_t *heap_off);
+void heap_free(struct model_fabric *f, unsigned int slot, uint64_t heap_off,
+	       size_t len);
+void heap_free_slot(struct model_fabric *f, unsigned int slot);
+bool heap_owned(struct model_fabric *f, unsigned int slot, uint64_t heap_off,
+		uint64_t len);
+
+/* model_events.c */
+void ev_post(struct model_fabric *f, unsigned int slot, uint32_t type,
+	     uint32_t code, uint64_t tok, uint64_t info, bool irq);
+void ev_signal_dmb(struct model_fabric *f, unsigned int slot,
+		   unsigned int sba_idx, unsigned int elem);
+void ev_irq_raise(struct model_fabric *f, unsigned int slot);
+int ev_irq_create(struct model_fabric *f, unsigned int slot, uint64_t gid);
+void ev_irq_remove(struct model_fabric *f, unsigned int slot, uint64_t gid);
+void ev_irq_forget(struct model_fabric *f);
+
+/* model_reaper.c */
+void reap_slot(struct model_fabric *f, unsigned int slot);
+void reap_dead(struct model_fabric *f);
+int reaper_start(struct model_fabric *f);
+void reaper_stop(struct model_fabric *f);
+void dmb_quiesce(struct model_fabric *f, struct model_dmb *d);
+
+/* model_cmd.c */
+void cmd_execute(struct model_fn *fn, const void *hdr);
+
+/* model_store.c */
+int store_execute(struct model_fn *fn, uint64_t req, const void *buf,
+		  size_t len);
+
+#endif /* MODEL_FABRIC_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Releasing functions: orderly on detach, and for processes that died. Any
+ * attached process sweeps the slots every ISM_MODEL_REAP_MS; a slot whose
+ * owner no longer holds its record lock is dead. Releasing runs under the
+ * fabric lock and is idempotent: if the releasing process dies too, the
+ * slot stays SLOT_REAPING and the next sweep finishes the job.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ism_private.h"
+#include "model_fabric.h"
+
+/*
+ * Unregister a DMB: after this returns no store is copying into it, unless
+ * its writer died mid-store (then nobody will) or is stuck for longer than
+ * MODEL_UNREG_WAIT_MS (then we stop waiting rather than hang a command).
+ */
+void
+dmb_quiesce(struct model_fabric *f, struct model_dmb *d)
+{
+	unsigned int writer = gid_slot(d->rgid);
+	struct timespec pause = { 0, 100000 };
+	int waited_us = 0;
+
+	__atomic_store_n(&d->state, DMB_FREE, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&d->busy, __ATOMIC_SEQ_CST) != 0) {
+		if (writer >= ISM_MODEL_MAX_FUNCTIONS ||
+		    !fab_slot_alive(f, writer) ||
+		    waited_us >= MODEL_UNREG_WAIT_MS * 1000) {
+			ISM_WARN("model: %s: DMB of slot writer %u still busy; released anyway",
+				 f->name, writer);
+			break;
+		}
+		nanosleep(&pause, NULL);
+		waited_us += 100;
+	}
+}
+
+/* Slots that shared a DMB with @slot, in either direction. */
+static uint64_t
+related_slots(struct model_fabric *f, unsigned int slot)
+{
+	struct model_slot *sl = &f->slots[slot];
+	uint64_t mask = 0;
+
+	for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++)
+		if (sl->dmbs[i].state == DMB_REGISTERED)
+			mask |= UINT64_C(1) << (gid_slot(sl->dmbs[i].rgid) & 63);
+	for (unsigned int o = 0; o < ISM_MODEL_MAX_FUNCTIONS; o++) {
+		struct model_slot *os = &f->slots[o];
+
+		if (o == slot || os->state != SLOT_ACTIVE ||
+		    (mask & (UINT64_C(1) << o)))
+			continue;
+		for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++) {
+			if (os->dmbs[i].state == DMB_REGISTERED &&
+			    os->dmbs[i].rgid == sl->gid) {
+				mask |= UINT64_C(1) << o;
+				break;
+			}
+		}
+	}
+	return mask & ~(UINT64_C(1) << slot);
+}
+
+void
+reap_slot(struct model_fabric *f, unsigned int slot)
+{
+	struct model_slot *sl = &f->slots[slot];
+	uint64_t gid = sl->gid;
+	uint64_t peers;
+
+	__atomic_store_n(&sl->state, SLOT_REAPING, __ATOMIC_SEQ_CST);
+	peers = related_slots(f, slot);
+	for (unsigned int o = 0; o < ISM_MODEL_MAX_FUNCTIONS; o++)
+		if ((peers & (UINT64_C(1) << o)) &&
+		    f->slots[o].state == SLOT_ACTIVE)
+			ev_post(f, o, ISM_EVENT_GID, ISM_EVCODE_GID_DISABLED,
+				gid, 0, true);
+	for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++)
+		if (sl->dmbs[i].state == DMB_REGISTERED)
+			dmb_quiesce(f, &sl->dmbs[i]);
+	heap_free_slot(f, slot);
+	ev_irq_remove(f, slot, gid);
+	memset(sl, 0, sizeof(*sl));
+	f->hdr->reaps++;
+	__atomic_store_n(&sl->state, SLOT_FREE, __ATOMIC_RELEASE);
+}
+
+static bool
+slot_needs_reaping(struct model_fabric *f, unsigned int s)
+{
+	uint32_t st = __atomic_load_n(&f->slots[s].state, __ATOMIC_ACQUIRE);
+
+	return st == SLOT_REAPING || (st == SLOT_ACTIVE && !fab_slot_alive(f, s));
+}
+
+void
+reap_dead(struct model_fabric *f)
+{
+	for (unsigned int s = 0; s < ISM_MODEL_MAX_FUNCTIONS; s++) {
+		if (!slot_needs_reaping(f, s))
+			continue;
+		if (fab_lock(f) < 0)
+			return;
+		/* re-check: another process may have reaped it meanwhile */
+		if (slot_needs_reaping(f, s)) {
+			ISM_INFO("model: %s: function %016llx (pid %d) is gone; releasing it",
+				 f->name, (unsigned long long)f->slots[s].gid,
+				 f->slots[s].pid);
+			reap_slot(f, s);
+		}
+		fab_unlock(f);
+	}
+}
+
+static void *
+reaper_main(void *arg)
+{
+	struct model_fabric *f = arg;
+	struct pollfd pfd = { .fd = f->reaper_pipe[0], .events = POLLIN };
+
+	for (;;) {
+		if (poll(&pfd, 1, ISM_MODEL_REAP_MS) != 0)
+			break;
+		reap_dead(f);
+	}
+	return NULL;
+}
+
+int
+reaper_start(struct model_fabric *f)
+{
+	int rc;
+
+	if (pipe2(f->reaper_pipe, O_CLOEXEC) < 0)
+		return -errno;
+	rc = pthread_create(&f->reaper, NULL, reaper_main, f);
+	if (rc != 0) {
+		close(f->reaper_pipe[0]);
+		close(f->reaper_pipe[1]);
+		return -rc;
+	}
+	f->reaper_running = true;
+	return 0;
+}
+
+void
+reaper_stop(struct model_fabric *f)
+{
+	if (!f->reaper_running)
+		return;
+	close(f->reaper_pipe[1]);	/* poll() sees POLLHUP */
+	pthread_join(f->reaper, NULL);
+	close(f->reaper_pipe[0]);
+	f->reaper_running = false;
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The model as a lib/ism transport: attach/detach of a function, and the
+ * region accesses routed to the command area (BAR 2) and the store path
+ * (BAR 0).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ism_private.h"
+#include "model_fabric.h"
+
+static int
+model_write(struct ism_transport *t, unsigned int bar, uint64_t off,
+	    const void *buf, size_t len)
+{
+	struct model_fn *fn = (struct model_fn *)t;
+
+	if (bar == ISM_BAR_DMB)
+		return store_execute(fn, off, buf, len);
+	if (bar != ISM_BAR_CMD)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	/* Model rule: the body is one store at 8, the header one at 0. */
+	if (off == ISM_CMD_BODY_OFFSET &&
+	    len <= ISM_CMD_AREA_SIZE - ISM_CMD_BODY_OFFSET) {
+		memcpy(fn->body, buf, len);
+		fn->body_len = len;
+		return 0;
+	}
+	if (off == 0 && len == sizeof(struct ism_req_hdr)) {
+		cmd_execute(fn, buf);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int
+model_read(struct ism_transport *t, unsigned int bar, uint64_t off,
+	   void *buf, size_t len)
+{
+	struct model_fn *fn = (struct model_fn *)t;
+
+	if (bar != ISM_BAR_CMD)
+		return -EINVAL;	/* BAR 0 is write-only */
+	if (len == 0)
+		return 0;
+	if (len > ISM_MAX_LOAD || off >= ISM_CMD_AREA_SIZE ||
+	    (off % ISM_STORE_BOUNDARY) + len > ISM_STORE_BOUNDARY)
+		return -EINVAL;
+	memcpy(buf, fn->resp + off, len);
+	return 0;
+}
+
+static int
+model_dma_alloc(struct ism_transport *t, size_t len, size_t align,
+		struct ism_dma *dma)
+{
+	struct model_fn *fn = (struct model_fn *)t;
+	uint64_t off;
+	int rc;
+
+	if (len == 0 || (align & (align - 1)) != 0)
+		return -EINVAL;
+	rc = fab_lock(fn->fab);
+	if (rc < 0)
+		return rc;
+	rc = heap_alloc(fn->fab, fn->slot, len, align, &off);
+	fab_unlock(fn->fab);
+	if (rc < 0) {
+		ISM_ERR("model: %s: no room for %zu bytes of DMA memory in the fabric heap (%llu pages); create the fabric with a larger heap",
+			fn->fab->name, len,
+			(unsigned long long)fn->fab->hdr->heap_pages);
+		return rc;
+	}
+	dma->addr = fn->fab->heap + off;
+	dma->iova = MODEL_IOVA_BASE + off;
+	dma->len = len;
+	return 0;
+}
+
+static void
+model_dma_free(struct ism_transport *t, struct ism_dma *dma)
+{
+	struct model_fn *fn = (struct model_fn *)t;
+
+	if (dma->len == 0 || fab_lock(fn->fab) < 0)
+		return;
+	heap_free(fn->fab, fn->slot, dma->iova - MODEL_IOVA_BASE, dma->len);
+	fab_unlock(fn->fab);
+	memset(dma, 0, sizeof(*dma));
+}
+
+static int
+model_irq_fd(struct ism_transport *t)
+{
+	return ((struct model_fn *)t)->irq_fd;
+}
+
+static void
+model_irq_ack(struct ism_transport *t)
+{
+	char buf[256];
+
+	while (read(((struct model_fn *)t)->irq_fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void
+model_close(struct ism_transport *t)
+{
+	struct model_fn *fn = (struct model_fn *)t;
+	struct model_fabric *f = fn->fab;
+
+	if (fab_lock(f) == 0) {
+		reap_slot(f, fn->slot);
+		fab_unlock(f);
+	}
+	fab_hold_slot(f, fn->slot, false);
+	close(fn->irq_fd);
+	fab_put(f);
+	free(fn);
+}
+
+static const struct ism_transport_ops model_ops = {
+	.write = model_write,
+	.read = model_read,
+	.dma_alloc = model_dma_alloc,
+	.dma_free = model_dma_free,
+	.irq_fd = model_irq_fd,
+	.irq_ack = model_irq_ack,
+	.close = model_close,
+};
+
+static int
+take_free_slot(struct model_fabric *f)
+{
+	for (unsigned int s = 0; s < ISM_MODEL_MAX_FUNCTIONS; s++) {
+		uint32_t st = f->slots[s].state;
+
+		if (st == SLOT_REAPING || (st == SLOT_ACTIVE && !fab_slot_alive(f, s)))
+			reap_slot(f, s);
+		if (f->slots[s].state == SLOT_FREE)
+			return (int)s;
+	}
+	return -ENOSPC;
+}
+
+int
+ism_model_attach(const char *name, const struct ism_model_opts *opts,
+		 struct ism_transport **tp)
+{
+	struct model_fabric *f;
+	struct model_slot *sl;
+	struct model_fn *fn;
+	int slot, rc;
+
+	*tp = NULL;
+	fn = calloc(1, sizeof(*fn));
+	if (fn == NULL)
+		return -ENOMEM;
+	rc = fab_get(name, opts, &f);
+	if (rc < 0) {
+		free(fn);
+		return rc;
+	}
+	rc = fab_lock(f);
+	if (rc < 0)
+		goto put;
+	slot = take_free_slot(f);
+	if (slot < 0) {
+		rc = slot;
+		ISM_ERR("model: fabric %s is full: all %d functions are attached",
+			name, ISM_MODEL_MAX_FUNCTIONS);
+		goto unlock;
+	}
+	sl = fab_slot(f, (unsigned int)slot);
+	memset(sl, 0, sizeof(*sl));
+	sl->gid = f->hdr->gid_base |
+		(++f->hdr->gid_gen & UINT64_C(0xffffffffff)) << 8 |
+		(unsigned int)slot;
+	sl->pid = getpid();
+	rc = fab_hold_slot(f, (unsigned int)slot, true);
+	if (rc < 0)
+		goto unlock;
+	fn->irq_fd = ev_irq_create(f, (unsigned int)slot, sl->gid);
+	if (fn->irq_fd < 0) {
+		rc = fn->irq_fd;
+		fab_hold_slot(f, (unsigned int)slot, false);
+		goto unlock;
+	}
+	__atomic_store_n(&sl->state, SLOT_ACTIVE, __ATOMIC_RELEASE);
+	f->hdr->attaches++;
+	fab_unlock(f);
+
+	fn->fab = f;
+	fn->slot = (unsigned int)slot;
+	fn->gid = sl->gid;
+	snprintf(fn->label, sizeof(fn->label), "model:%s/%d", f->name, slot);
+	fn->base.ops = &model_ops;
+	fn->base.name = fn->label;
+	fn->base.max_store = ISM_MAX_STORE;
+	*tp = &fn->base;
+	return 0;
+
+unlock:
+	fab_unlock(f);
+put:
+	fab_put(f);
+	free(fn);
+	return rc;
+}
+
+uint64_t
+ism_model_gid(const struct ism_transport *t)
+{
+	return ism_model_is_model(t) ? ((const struct model_fn *)t)->gid : 0;
+}
+
+int
+ism_model_is_model(const struct ism_transport *t)
+{
+	return t != NULL && t->ops == &model_ops;
+}
