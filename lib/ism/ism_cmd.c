@@ -9,8 +9,9 @@
 
 #include "ism_private.h"
 
+/* Read @len bytes of the command area from @start with 8-byte loads. */
 static int
-cmd_read(struct ism_dev *dev, void *buf, size_t len)
+cmd_read(struct ism_dev *dev, size_t start, void *buf, size_t len)
 {
 	struct ism_transport *t = dev->t;
 	uint8_t *p = buf;
@@ -19,7 +20,7 @@ cmd_read(struct ism_dev *dev, void *buf, size_t len)
 	for (size_t off = 0; off < len; off += ISM_MAX_LOAD) {
 		size_t n = len - off < ISM_MAX_LOAD ? len - off : ISM_MAX_LOAD;
 
-		rc = t->ops->read(t, ISM_BAR_CMD, off, p + off, n);
+		rc = t->ops->read(t, ISM_BAR_CMD, start + off, p + off, n);
 		if (rc < 0)
 			return rc;
 	}
@@ -50,7 +51,7 @@ ism_cmd_locked(struct ism_dev *dev, unsigned int cmd, void *req,
 	rc = t->ops->write(t, ISM_BAR_CMD, 0, rq, sizeof(*rq));
 	if (rc < 0)
 		goto io_error;
-	rc = cmd_read(dev, rs, sizeof(*rs));
+	rc = cmd_read(dev, 0, rs, sizeof(*rs));
 	if (rc < 0)
 		goto io_error;
 
@@ -65,7 +66,7 @@ ism_cmd_locked(struct ism_dev *dev, unsigned int cmd, void *req,
 		return rc;
 	}
 	if (resp_len > sizeof(*rs)) {
-		rc = cmd_read(dev, rs + 1, resp_len - sizeof(*rs));
+		rc = cmd_read(dev, sizeof(*rs), rs + 1, resp_len - sizeof(*rs));
 		if (rc < 0)
 			goto io_error;
 	}

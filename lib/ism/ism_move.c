@@ -17,10 +17,15 @@ ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
 	uint32_t max = t->max_store;
 	int rc;
 
-	if (len == 0 || len > r->len || off > r->len - len) {
+	if (len == 0) {
+		ISM_ERR("%s: zero-length move refused (it would issue no store)",
+			t->name);
+		return -EINVAL;
+	}
+	if (len > r->len || off > r->len - len) {
 		ISM_ERR("%s: move of %zu bytes at offset %u does not fit DMB %016llx of %u bytes",
 			t->name, len, off, (unsigned long long)r->tok, r->len);
-		return len == 0 ? -EINVAL : -ERANGE;
+		return -ERANGE;
 	}
 	if (!ism_tok_valid(r->tok) || idx >= ISM_DMB_ELEMENTS ||
 	    r->len > ISM_DMB_MAX_LEN) {

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static char fabric_dir[128];
+static pid_t fabric_dir_owner;
+
+static void
+remove_fabric_dir(void)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	if (getpid() != fabric_dir_owner)
+		return;
+	d = opendir(fabric_dir);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", fabric_dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(fabric_dir);
+}
+
+void
+tu_private_fabric_dir(void)
+{
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+
+	snprintf(fabric_dir, sizeof(fabric_dir), "%s/ism-test.XXXXXX", base);
+	if (mkdtemp(fabric_dir) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+	setenv("ISM_MODEL_DIR", fabric_dir, 1);
+	fabric_dir_owner = getpid();
+	atexit(remove_fabric_dir);
+}
+
+struct ism_dev *
+tu_open(const char *fabric)
+{
+	struct ism_transport *t;
+	struct ism_dev *dev;
+	int rc;
+
+	rc = ism_model_attach(fabric, NULL, &t);
+	if (rc == 0)
+		rc = ism_dev_open(t, &dev);
+	if (rc < 0) {
+		fprintf(stderr, "cannot open a function on fabric %s: %s\n",
+			fabric, strerror(-rc));
+		exit(99);
+	}
+	return dev;
+}
+
+static uint8_t
+pattern(uint64_t seq, size_t i)
+{
+	return (uint8_t)((seq * 131 + i * 7 + (i >> 8)) ^ (seq >> 3));
+}
+
+void
+tu_fill(void *buf, size_t len, uint64_t seq)
+{
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = pattern(seq, i);
+}
+
+long
+tu_verify(const void *buf, size_t len, uint64_t seq)
+{
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != pattern(seq, i))
+			return (long)i;
+	return -1;
+}
+
+uint64_t
+tu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+tu_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+collect(void *arg, const struct ism_event *ev)
+{
+	struct tu_events *q = arg;
+
+	if (q->n < TU_MAX_EVENTS)
+		q->ev[q->n] = *ev;
+	q->n++;
+}
+
+int
+tu_collect(struct ism_dev *dev, struct tu_events *q, int want, int timeout_ms)
+{
+	uint64_t end = tu_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		ism_poll_events(dev, collect, q);
+		if (q->n >= want)
+			return 0;
+		if (tu_now_ms() >= end)
+			return -ETIMEDOUT;
+		tu_sleep_ms(1);
+	}
+}
+
+struct dmb_wait {
+	unsigned int idx;
+	int mask;
+};
+
+static void
+match_dmb(void *arg, unsigned int sba_idx, uint16_t mask)
+{
+	struct dmb_wait *w = arg;
+
+	if (sba_idx == w->idx)
+		w->mask = mask;
+}
+
+int
+tu_wait_dmb(struct ism_dev *dev, unsigned int sba_idx, int timeout_ms)
+{
+	uint64_t end = tu_now_ms() + (uint64_t)timeout_ms;
+	struct dmb_wait w = { sba_idx, -1 };
+
+	do {
+		ism_poll_sba(dev, match_dmb, &w);
+		if (w.mask >= 0)
+			return w.mask;
+		tu_sleep_ms(1);
+	} while (tu_now_ms() < end);
+	return -1;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TEST_UTIL_H
+#define TEST_UTIL_H
+
+#include <stdint.h>
+
+#include "ism.h"
+#include "ism_model.h"
+
+/* Point ISM_MODEL_DIR at a fresh private directory removed at exit. */
+void tu_private_fabric_dir(void);
+/* Attach a function to @fabric and open it; aborts the test on failure. */
+struct ism_dev *tu_open(const char *fabric);
+/* Fill / verify the test pattern of message @seq. */
+void tu_fill(void *buf, size_t len, uint64_t seq);
+/* Index of the first differing byte, or -1. */
+long tu_verify(const void *buf, size_t len, uint64_t seq);
+#define TU_MAX_EVENTS 256
+struct tu_events {
+	int n;				/* delivered so far (may exceed the array) */
+	struct ism_event ev[TU_MAX_EVENTS];
+};
+/* Poll @dev, appending events to @q, until it holds @want or @timeout_ms
+ * passed; 0 or -ETIMEDOUT. */
+int tu_collect(struct ism_dev *dev, struct tu_events *q, int want,
+	       int timeout_ms);
+/* Poll @dev until SBA bit @sba_idx is delivered; returns its mask or -1. */
+int tu_wait_dmb(struct ism_dev *dev, unsigned int sba_idx, int timeout_ms);
+uint64_t tu_now_ms(void);
+void tu_sleep_ms(int ms);
+
+#endif /* TEST_UTIL_H */
