@@ -163,3 +163,78 @@ tu_wait_dmb(struct ism_dev *dev, unsigned int sba_idx, int timeout_ms)
 	} while (tu_now_ms() < end);
 	return -1;
 }
+
+#include <signal.h>
+#include <sys/wait.h>
+
+pid_t
+tu_spawn(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(99);
+	}
+	if (pid == 0)
+		_exit(fn(arg));
+	return pid;
+}
+
+int
+tu_reap(pid_t pid, int timeout_ms)
+{
+	uint64_t end = tu_now_ms() + (uint64_t)timeout_ms;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0)
+			return -errno;
+		if (tu_now_ms() >= end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		tu_sleep_ms(2);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+void
+tu_chan_init(struct tu_chan *c)
+{
+	if (pipe(c->down) < 0 || pipe(c->up) < 0) {
+		perror("pipe");
+		exit(99);
+	}
+}
+
+void
+tu_chan_send(int fd, uint64_t v)
+{
+	if (write(fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {
+		perror("pipe write");
+		exit(99);
+	}
+}
+
+uint64_t
+tu_chan_recv(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {
+		fprintf(stderr, "pipe read: peer gone\n");
+		exit(99);
+	}
+	return v;
+}

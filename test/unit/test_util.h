@@ -29,4 +29,22 @@ int tu_wait_dmb(struct ism_dev *dev, unsigned int sba_idx, int timeout_ms);
 uint64_t tu_now_ms(void);
 void tu_sleep_ms(int ms);
 
+
+
+#include <sys/types.h>
+
+/* Run @fn(@arg) in a child process; its return value is the exit code. */
+pid_t tu_spawn(int (*fn)(void *), void *arg);
+/* Wait up to @timeout_ms for @pid; exit code, 128+signal, or -ETIMEDOUT
+ * (the child is then killed). */
+int tu_reap(pid_t pid, int timeout_ms);
+/* A pair of pipes for two processes to trade GIDs before they share
+ * anything else. */
+struct tu_chan {
+	int down[2];	/* parent -> child */
+	int up[2];	/* child -> parent */
+};
+void tu_chan_init(struct tu_chan *c);
+void tu_chan_send(int fd, uint64_t v);
+uint64_t tu_chan_recv(int fd);
 #endif /* TEST_UTIL_H */

@@ -31,10 +31,14 @@ dmb_quiesce(struct model_fabric *f, struct model_dmb *d)
 	__atomic_store_n(&d->state, DMB_FREE, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&d->busy, __ATOMIC_SEQ_CST) != 0) {
 		if (writer >= ISM_MODEL_MAX_FUNCTIONS ||
-		    !fab_slot_alive(f, writer) ||
-		    waited_us >= MODEL_UNREG_WAIT_MS * 1000) {
-			ISM_WARN("model: %s: DMB of slot writer %u still busy; released anyway",
-				 f->name, writer);
+		    !fab_slot_alive(f, writer)) {
+			ISM_INFO("model: %s: the writer of a DMB died mid-store; DMB released",
+				 f->name);
+			break;
+		}
+		if (waited_us >= MODEL_UNREG_WAIT_MS * 1000) {
+			ISM_WARN("model: %s: a store into a DMB did not finish within %d ms; DMB released anyway",
+				 f->name, MODEL_UNREG_WAIT_MS);
 			break;
 		}
 		nanosleep(&pause, NULL);

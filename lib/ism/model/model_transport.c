@@ -174,7 +174,7 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 	slot = take_free_slot(f);
 	if (slot < 0) {
 		rc = slot;
-		ISM_ERR("model: fabric %s is full: all %d functions are attached",
+		ISM_ERR("model: fabric '%s' is full: all %d functions are attached; close one or use another fabric",
 			name, ISM_MODEL_MAX_FUNCTIONS);
 		goto unlock;
 	}
