@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+#   make demo    set up the machine, build, run two processes over the
+#                software ISM fabric and print a summary
+#   make test    set up, build and run every default test suite: host,
+#                ASan/UBSan, and s390x (big-endian, under qemu-user);
+#                ends with "N passed, N failed"
+#   make check   host test suites only (after a build)
+#
+# MESON_ARGS adds meson options to every configuration (CI: -Dwerror=true).
+
+BUILD ?= build
+MESON_ARGS ?=
+MESON_TEST = meson test --print-errorlogs --num-processes 2
+
+.PHONY: all setup build demo check test test-host test-asan test-s390x clean
+
+all: build
+
+setup:
+	@bash devtools/setup.sh
+
+build: setup
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) $(MESON_ARGS)
+	ninja -C $(BUILD)
+
+demo: build
+	$(BUILD)/examples/smcd_stream/smcd_stream
+
+check: build
+	$(MESON_TEST) -C $(BUILD) --no-suite perf
+
+test-host: check
+
+test-asan: setup
+	@[ -f build-asan/build.ninja ] || meson setup build-asan \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug -Ddpdk=disabled $(MESON_ARGS)
+	ninja -C build-asan
+	$(MESON_TEST) -C build-asan --suite unit
+
+test-s390x: setup
+	@[ -f build-s390x/build.ninja ] || meson setup build-s390x \
+		--cross-file config/s390x-linux-gnu.ini -Ddpdk=disabled $(MESON_ARGS)
+	ninja -C build-s390x
+	$(MESON_TEST) -C build-s390x --suite unit --timeout-multiplier 4
+
+# Run all three even if one fails, then count every test of every build.
+test:
+	@rc=0; \
+	$(MAKE) --no-print-directory test-host || rc=1; \
+	$(MAKE) --no-print-directory test-asan || rc=1; \
+	$(MAKE) --no-print-directory test-s390x || rc=1; \
+	/usr/bin/python3 devtools/test_summary.py $(BUILD) build-asan build-s390x || rc=1; \
+	exit $$rc
+
+clean:
+	rm -rf $(BUILD) build-asan build-s390x
