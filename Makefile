@@ -54,5 +54,8 @@ test:
 	/usr/bin/python3 devtools/test_summary.py $(BUILD) build-asan build-s390x || rc=1; \
 	exit $$rc
 
+# --- vfio_ism bus (drivers/bus/vfio_ism) targets ---
+# --- end of vfio_ism bus targets ---
+
 clean:
 	rm -rf $(BUILD) build-asan build-s390x

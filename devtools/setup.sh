@@ -22,7 +22,7 @@ cache_root=${ISM_SDK_CACHE:-$repo/.cache/dpdk-sdk}
 
 packages=(
 	build-essential pkg-config meson ninja-build
-	libdpdk-dev dpdk libnuma-dev python3-pyelftools
+	libdpdk-dev dpdk dpdk-dev libnuma-dev python3-pyelftools
 	dpkg-dev xz-utils
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static
 )
