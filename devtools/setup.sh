@@ -14,7 +14,6 @@
 #
 # Environment:
 #   ISM_SDK_CACHE   cache root (default: <repo>/.cache/dpdk-sdk)
-#   ISM_SETUP_QUIET 1 = only print what changes
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -9,12 +9,13 @@
  * executes the BAR-level protocol of ism_proto.h and enforces its rules.
  *
  * Store errors (the transport's write() on BAR 0), model rules:
- *   -EINVAL   empty or > 4096-byte store, a store crossing 4 KiB, an offset
+ *   -EINVAL   a > 4096-byte store, a store crossing 4 KiB, an offset
  *             beyond the 2^48-byte BAR, an element index > 15
  *   -ENXIO    the token names no registered DMB (or its owner is gone)
  *   -EACCES   the writer is not the DMB's rgid
  *   -ERANGE   offset + length beyond the DMB's length
  *   -EPERM    the DMB has a VLAN the writer does not have
+ * A zero-length store does nothing and returns 0 (as a zero-length pwrite).
  * Command return codes: enum ism_ret_code in ism_proto.h.
  *
  * Attach errors:
@@ -27,7 +28,8 @@
  * A function belongs to the process that attached it; attach after fork().
  * A process that dies loses its functions: within ISM_MODEL_REAP_MS any
  * other attached process releases them and sends a GID event (type 1, code
- * ISM_EVCODE_GID_DISABLED) to every function that shared a DMB with them.
+ * ISM_EVCODE_GID_DISABLED) to every function that ever shared a DMB with
+ * them, in either direction; an orderly close sends the same event.
  */
 
 #include <stddef.h>
@@ -62,6 +64,28 @@ int ism_model_unlink(const char *name);
 
 /* Path of the fabric file for @name; returns -ENAMETOOLONG/-EINVAL. */
 int ism_model_path(const char *name, char *buf, size_t len);
+
+/*
+ * Labels: a model extension, not part of the device protocol. A function
+ * may publish a short label (1..ISM_MODEL_LABEL_MAX characters) so that a
+ * peer can find its GID by name instead of being told it.
+ */
+#define ISM_MODEL_LABEL_MAX	31
+int ism_model_set_label(struct ism_transport *t, const char *label);
+/* GIDs of the other live functions with @label, at most @n stored; returns
+ * how many there are (may exceed @n). */
+int ism_model_find_label(struct ism_transport *t, const char *label,
+			 uint64_t *gids, int n);
+
+struct ism_model_stat {
+	unsigned int functions;		/* attached */
+	uint64_t heap_pages;		/* of 4 KiB */
+	uint64_t heap_pages_used;
+	uint64_t attaches;		/* since creation */
+	uint64_t reaps;			/* functions released */
+};
+/* Statistics of fabric @name (attaching no function). */
+int ism_model_stat(const char *name, struct ism_model_stat *st);
 
 /* The GID of a model transport's function. */
 uint64_t ism_model_gid(const struct ism_transport *t);

@@ -224,6 +224,9 @@ do_reg_dmb(struct cmd_ctx *c)
 	d->vlan_id = vlan_valid ? (uint16_t)vlan_id : 0;
 	__atomic_store_n(&d->state, DMB_REGISTERED, __ATOMIC_RELEASE);
 	c->self->dmbs_used++;
+	/* remembered for the GID event when either of the two goes away */
+	c->self->peers |= UINT64_C(1) << gid_slot(rgid);
+	c->f->slots[gid_slot(rgid)].peers |= UINT64_C(1) << c->fn->slot;
 	((struct ism_resp_u64 *)c->resp)->value = ism_be64(
 		(uint64_t)(c->fn->slot << MODEL_TOK_SLOT_SHIFT | idx) << 32);
 	return ISM_RET_OK;

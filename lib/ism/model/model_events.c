@@ -35,10 +35,15 @@ ev_irq_create(struct model_fabric *f, unsigned int slot, uint64_t gid)
 		mode = st.st_mode & 0666;
 	irq_path(f, gid, path, sizeof(path));
 	unlink(path);
-	if (mkfifo(path, mode) < 0) {
+	/* chmod as well: mkfifo() applies the umask, and a writer that
+	 * cannot open the FIFO would lose interrupts without a word */
+	if (mkfifo(path, mode) < 0 || chmod(path, mode) < 0) {
+		int rc = -errno;
+
 		ISM_ERR("model: cannot create interrupt FIFO %s: %s", path,
 			strerror(errno));
-		return -errno;
+		unlink(path);
+		return rc;
 	}
 	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {

@@ -179,7 +179,8 @@ fab_validate(const char *path, const struct model_hdr *h, off_t st_size)
 }
 
 static int
-fab_open(struct model_fabric *f, const struct ism_model_opts *opts)
+fab_open(struct model_fabric *f, const struct ism_model_opts *opts,
+	 bool create)
 {
 	struct model_hdr h;
 	struct stat st;
@@ -189,7 +190,7 @@ fab_open(struct model_fabric *f, const struct ism_model_opts *opts)
 		f->fd = open(f->path, O_RDWR | O_CLOEXEC);
 		if (f->fd >= 0)
 			break;
-		if (errno != ENOENT || tries > 2) {
+		if (errno != ENOENT || !create || tries > 2) {
 			rc = -errno;
 			ISM_ERR("model: cannot open fabric %s: %s", f->path,
 				strerror(errno));
@@ -251,7 +252,7 @@ registry_find(const char *path)
 }
 
 int
-fab_get(const char *name, const struct ism_model_opts *opts,
+fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 	struct model_fabric **fp)
 {
 	struct model_fabric *f;
@@ -283,7 +284,7 @@ fab_get(const char *name, const struct ism_model_opts *opts,
 		f->irq_fds[i] = -1;
 	pthread_mutex_init(&f->cmd_lock, NULL);
 	pthread_mutex_init(&f->irq_lock, NULL);
-	rc = fab_open(f, opts);
+	rc = fab_open(f, opts, create);
 	if (rc == 0)
 		rc = reaper_start(f);
 	if (rc < 0) {

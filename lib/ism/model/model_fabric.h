@@ -69,6 +69,8 @@ struct model_slot {
 	uint16_t vlan_ids[ISM_MAX_VLAN_IDS];
 	uint64_t ieq_overruns;
 	uint64_t events_dropped;	/* no IEQ registered */
+	char label[ISM_MODEL_LABEL_MAX + 1];
+	uint64_t peers;			/* slots that shared a DMB with us */
 	struct model_dmb dmbs[ISM_NR_SBA_BITS];	/* by SBA index */
 };
 
@@ -168,7 +170,7 @@ fab_heap_ptr(struct model_fabric *f, uint64_t heap_off, uint64_t len)
 }
 
 /* model_fabric.c */
-int fab_get(const char *name, const struct ism_model_opts *opts,
+int fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 	    struct model_fabric **fp);
 void fab_put(struct model_fabric *f);
 int fab_lock(struct model_fabric *f);

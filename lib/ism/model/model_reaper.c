@@ -70,7 +70,7 @@ related_slots(struct model_fabric *f, unsigned int slot)
 			}
 		}
 	}
-	return mask & ~(UINT64_C(1) << slot);
+	return (mask | sl->peers) & ~(UINT64_C(1) << slot);
 }
 
 void
@@ -92,6 +92,8 @@ reap_slot(struct model_fabric *f, unsigned int slot)
 			dmb_quiesce(f, &sl->dmbs[i]);
 	heap_free_slot(f, slot);
 	ev_irq_remove(f, slot, gid);
+	for (unsigned int o = 0; o < ISM_MODEL_MAX_FUNCTIONS; o++)
+		f->slots[o].peers &= ~(UINT64_C(1) << slot);
 	memset(sl, 0, sizeof(*sl));
 	f->hdr->reaps++;
 	__atomic_store_n(&sl->state, SLOT_FREE, __ATOMIC_RELEASE);

@@ -163,7 +163,7 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 	fn = calloc(1, sizeof(*fn));
 	if (fn == NULL)
 		return -ENOMEM;
-	rc = fab_get(name, opts, &f);
+	rc = fab_get(name, opts, true, &f);
 	if (rc < 0) {
 		free(fn);
 		return rc;

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_ism: an ethdev port on one ISM function, paired with one peer
+ * function. This file holds the device operations and the probe paths;
+ * the ring is in ism_rxtx.c, the handshake in ism_ctrl.c.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bus_vdev_driver.h>
+#include <ethdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_malloc.h>
+
+#include "ism_ethdev.h"
+#include "ism_ring.h"
+#include "rte_pmd_ism.h"
+
+RTE_LOG_REGISTER_DEFAULT(ism_logtype, NOTICE);
+
+uint64_t
+ism_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+eth_ism_configure(struct rte_eth_dev *eth)
+{
+	struct ism_port *p = ism_port_of(eth);
+	uint16_t nrx = eth->data->nb_rx_queues, ntx = eth->data->nb_tx_queues;
+
+	if (nrx != ntx) {
+		PORT_LOG(p, ERR, "needs queue pairs: %u RX and %u TX queues configured",
+			 nrx, ntx);
+		return -EINVAL;
+	}
+	if (eth->data->dev_conf.rxmode.mq_mode != RTE_ETH_MQ_RX_NONE &&
+	    nrx > 1)
+		PORT_LOG(p, INFO, "no RSS: the peer picks the queue (its TX queue q lands in our RX queue q)");
+	ism_ctrl_lock(p);
+	p->nb_queues = nrx;
+	ism_ctrl_unlock(p);
+	return 0;
+}
+
+static int
+eth_ism_infos_get(struct rte_eth_dev *eth, struct rte_eth_dev_info *info)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	info->if_index = 0;
+	info->max_mac_addrs = 1;
+	info->max_rx_queues = p->args.queues;
+	info->max_tx_queues = p->args.queues;
+	info->max_rx_pktlen = ISM_MAX_FRAME;
+	info->min_mtu = RTE_ETHER_MIN_MTU;
+	info->max_mtu = ISM_MAX_MTU;
+	info->min_rx_bufsize = 0;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_queue_offload_capa = 0;
+	info->tx_queue_offload_capa = 0;
+	info->speed_capa = RTE_ETH_LINK_SPEED_FIXED;
+	info->default_rxportconf.burst_size = 32;
+	info->default_txportconf.burst_size = 32;
+	info->default_rxportconf.nb_queues = 1;
+	info->default_txportconf.nb_queues = 1;
+	info->rx_desc_lim.nb_max = UINT16_MAX;
+	info->tx_desc_lim.nb_max = UINT16_MAX;
+	info->dev_capa = 0;
+	return 0;
+}
+
+static void
+free_queues(struct ism_port *p)
+{
+	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++) {
+		if (p->txq[q] != NULL) {
+			rte_free(p->txq[q]->stage);
+			rte_free(p->txq[q]);
+			p->txq[q] = NULL;
+		}
+		rte_free(p->rxq[q]);
+		p->rxq[q] = NULL;
+	}
+}
+
+static int
+eth_ism_start(struct rte_eth_dev *eth)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		if (p->rxq[q] == NULL || p->txq[q] == NULL) {
+			PORT_LOG(p, ERR, "queue pair %u is not set up", q);
+			return -EINVAL;
+		}
+	}
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		eth->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+		eth->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	}
+	return ism_ctrl_start(p);
+}
+
+static int
+eth_ism_stop(struct rte_eth_dev *eth)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	ism_ctrl_stop(p);
+	for (uint16_t q = 0; q < eth->data->nb_rx_queues; q++)
+		eth->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	for (uint16_t q = 0; q < eth->data->nb_tx_queues; q++)
+		eth->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
+static void
+port_release(struct ism_port *p)
+{
+	ism_ctrl_detach(p);
+	free_queues(p);
+	if (p->intr != NULL) {
+		rte_intr_efd_disable(p->intr);
+		rte_intr_vec_list_free(p->intr);
+		rte_intr_instance_free(p->intr);
+		p->intr = NULL;
+	}
+	ism_dev_close(p->dev);	/* detaches the function: peers get a GID event */
+	p->dev = NULL;
+}
+
+static int
+eth_ism_close(struct rte_eth_dev *eth)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	if (eth->data->dev_started)
+		eth_ism_stop(eth);
+	port_release(p);
+	eth->data->mac_addrs = NULL;	/* points into p */
+	return 0;
+}
+
+static int
+ism_rx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
+		   unsigned int socket, const struct rte_eth_rxconf *conf,
+		   struct rte_mempool *mp)
+{
+	struct ism_port *p = ism_port_of(eth);
+	struct ism_rxq *q;
+
+	RTE_SET_USED(nb_desc);
+	RTE_SET_USED(conf);
+	if (qid >= p->args.queues)
+		return -EINVAL;
+	rte_free(p->rxq[qid]);
+	q = rte_zmalloc_socket("ism_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
+	if (q == NULL)
+		return -ENOMEM;
+	q->port = p;
+	q->qid = qid;
+	q->mp = mp;
+	p->rxq[qid] = q;
+	eth->data->rx_queues[qid] = q;
+	return 0;
+}
+
+static int
+ism_tx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
+		   unsigned int socket, const struct rte_eth_txconf *conf)
+{
+	struct ism_port *p = ism_port_of(eth);
+	struct ism_txq *q;
+
+	RTE_SET_USED(nb_desc);
+	RTE_SET_USED(conf);
+	if (qid >= p->args.queues)
+		return -EINVAL;
+	if (p->txq[qid] != NULL) {
+		rte_free(p->txq[qid]->stage);
+		rte_free(p->txq[qid]);
+	}
+	q = rte_zmalloc_socket("ism_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
+	if (q == NULL)
+		return -ENOMEM;
+	q->port = p;
+	q->qid = qid;
+	/* the peer's ring size is known at link up; stage for the largest */
+	q->ring_size = 0;
+	q->stage_size = ISM_DMB_MAX_LEN;
+	q->stage = rte_malloc_socket("ism_stage", q->stage_size, 4096, socket);
+	if (q->stage == NULL) {
+		rte_free(q);
+		return -ENOMEM;
+	}
+	p->txq[qid] = q;
+	eth->data->tx_queues[qid] = q;
+	return 0;
+}
+
+static void
+ism_rx_queue_release(struct rte_eth_dev *eth, uint16_t qid)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	rte_free(p->rxq[qid]);
+	p->rxq[qid] = NULL;
+	eth->data->rx_queues[qid] = NULL;
+}
+
+static void
+ism_tx_queue_release(struct rte_eth_dev *eth, uint16_t qid)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	if (p->txq[qid] != NULL) {
+		rte_free(p->txq[qid]->stage);
+		rte_free(p->txq[qid]);
+	}
+	p->txq[qid] = NULL;
+	eth->data->tx_queues[qid] = NULL;
+}
+
+static int
+ism_link_update(struct rte_eth_dev *eth, int wait_to_complete)
+{
+	struct ism_port *p = ism_port_of(eth);
+	uint64_t end = ism_now_ms() + 9000;
+
+	/* the control alarm moves the link; waiting means watching it */
+	while (wait_to_complete && eth->data->dev_started &&
+	       !__atomic_load_n(&p->link_up, __ATOMIC_ACQUIRE) &&
+	       ism_now_ms() < end)
+		rte_delay_us_sleep(10000);
+	return 0;
+}
+
+/* There is no wire and no address filter: every frame the peer sends is
+ * ours, so these modes are always on. */
+static int
+ism_mode_ok(struct rte_eth_dev *eth)
+{
+	RTE_SET_USED(eth);
+	return 0;
+}
+
+static int
+ism_mtu_set(struct rte_eth_dev *eth, uint16_t mtu)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	if (mtu > ISM_MAX_MTU)
+		return -EINVAL;
+	if (eth->data->dev_started) {
+		PORT_LOG(p, ERR, "stop the port to change its MTU: the peer must agree on it");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int
+ism_mac_addr_set(struct rte_eth_dev *eth, struct rte_ether_addr *mac)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	p->mac = *mac;
+	return 0;
+}
+
+static int
+ism_rx_intr_set(struct rte_eth_dev *eth, uint16_t qid, bool on)
+{
+	struct ism_port *p = ism_port_of(eth);
+	int rc;
+
+	if (qid >= p->nb_queues || p->rxq[qid] == NULL)
+		return -EINVAL;
+	if (on)	/* re-arm: the MSI fires again only after the SBA is clear */
+		ism_poll_sba(p->dev, NULL, NULL);
+	ism_ctrl_lock(p);
+	rc = ism_ctrl_rx_intr(p, qid, on);
+	ism_ctrl_unlock(p);
+	return rc;
+}
+
+static int
+ism_rx_intr_enable(struct rte_eth_dev *eth, uint16_t qid)
+{
+	return ism_rx_intr_set(eth, qid, true);
+}
+
+static int
+ism_rx_intr_disable(struct rte_eth_dev *eth, uint16_t qid)
+{
+	return ism_rx_intr_set(eth, qid, false);
+}
+
+static int eth_ism_reset(struct rte_eth_dev *eth);
+
+static const struct eth_dev_ops ism_ops = {
+	.dev_configure = eth_ism_configure,
+	.dev_start = eth_ism_start,
+	.dev_stop = eth_ism_stop,
+	.dev_close = eth_ism_close,
+	.dev_reset = eth_ism_reset,
+	.dev_infos_get = eth_ism_infos_get,
+	.rx_queue_setup = ism_rx_queue_setup,
+	.tx_queue_setup = ism_tx_queue_setup,
+	.rx_queue_release = ism_rx_queue_release,
+	.tx_queue_release = ism_tx_queue_release,
+	.rx_queue_intr_enable = ism_rx_intr_enable,
+	.rx_queue_intr_disable = ism_rx_intr_disable,
+	.link_update = ism_link_update,
+	.promiscuous_enable = ism_mode_ok,
+	.promiscuous_disable = ism_mode_ok,
+	.allmulticast_enable = ism_mode_ok,
+	.allmulticast_disable = ism_mode_ok,
+	.mtu_set = ism_mtu_set,
+	.mac_addr_set = ism_mac_addr_set,
+	.stats_get = ism_stats_get,
+	.stats_reset = ism_stats_reset,
+	.xstats_get = ism_xstats_get,
+	.xstats_get_names = ism_xstats_get_names,
+	.xstats_reset = ism_stats_reset,
+};
+
+/* One eventfd-like fd per RX queue for rte_eth_dev_rx_intr_ctl_q(): the
+ * function has a single MSI, so every queue gets a duplicate of it. */
+static int
+setup_rx_intr(struct ism_port *p)
+{
+	int fd = ism_irq_fd(p->dev);
+
+	if (fd < 0)
+		return 0;
+	p->intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_SHARED);
+	if (p->intr == NULL)
+		return -ENOMEM;
+	if (rte_intr_type_set(p->intr, RTE_INTR_HANDLE_VDEV) < 0 ||
+	    rte_intr_fd_set(p->intr, fd) < 0 ||
+	    rte_intr_efd_counter_size_set(p->intr, 1) < 0 ||
+	    rte_intr_vec_list_alloc(p->intr, "ism_intr_vec", p->args.queues) < 0)
+		return -EIO;
+	for (uint16_t q = 0; q < p->args.queues; q++) {
+		int dfd = dup(fd);
+
+		if (dfd < 0 || rte_intr_efds_index_set(p->intr, q, dfd) < 0 ||
+		    rte_intr_vec_list_index_set(p->intr, q,
+						RTE_INTR_VEC_RXTX_OFFSET + q) < 0)
+			return -EIO;
+	}
+	if (rte_intr_nb_efd_set(p->intr, p->args.queues) < 0 ||
+	    rte_intr_max_intr_set(p->intr, p->args.queues + 1) < 0)
+		return -EIO;
+	p->eth->intr_handle = p->intr;
+	return 0;
+}
+
+static void
+derive_mac(struct ism_port *p)
+{
+	uint64_t gid = ism_dev_gid(p->dev);
+
+	if (p->args.mac_set) {
+		p->mac = p->args.mac;
+		return;
+	}
+	/* locally administered, unicast, from the low 40 bits of the GID */
+	p->mac.addr_bytes[0] = 0x02;
+	for (int i = 1; i < RTE_ETHER_ADDR_LEN; i++)
+		p->mac.addr_bytes[i] = (uint8_t)(gid >> (8 * (RTE_ETHER_ADDR_LEN - 1 - i)));
+}
+
+/* Common to both probe paths: @t is an opened transport (owned now). */
+static int
+port_init(struct rte_eth_dev *eth, struct ism_transport *t, const char *name,
+	  const struct ism_devargs *args)
+{
+	struct ism_port *p = ism_port_of(eth);
+	int rc;
+
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->eth = eth;
+	p->args = *args;
+	rc = ism_dev_open(t, &p->dev);
+	if (rc < 0) {
+		PORT_LOG(p, ERR, "cannot open the ISM function: %s", strerror(-rc));
+		return rc;
+	}
+	if (args->pair[0] != '\0') {
+		rc = ism_model_set_label(t, args->pair);
+		if (rc < 0) {
+			PORT_LOG(p, ERR, "cannot publish label '%s': %s",
+				 args->pair, strerror(-rc));
+			goto fail;
+		}
+	}
+	rc = setup_rx_intr(p);
+	if (rc < 0) {
+		PORT_LOG(p, ERR, "cannot set up RX interrupts: %s", strerror(-rc));
+		goto fail;
+	}
+	derive_mac(p);
+	eth->data->mac_addrs = &p->mac;
+	eth->data->mtu = RTE_ETHER_MTU;
+	eth->data->dev_flags |= RTE_ETH_DEV_INTR_LSC |
+		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	eth->dev_ops = &ism_ops;
+	eth->rx_pkt_burst = ism_rx_burst;
+	eth->tx_pkt_burst = ism_tx_burst;
+	rc = ism_ctrl_attach(p);
+	if (rc < 0) {
+		PORT_LOG(p, ERR, "cannot start the control alarm");
+		goto fail;
+	}
+	PORT_LOG(p, INFO, "gid %016" PRIx64 " on %s, %s%s%s, DMB %u bytes",
+		 ism_dev_gid(p->dev), t->name,
+		 args->peer ? "peer " : "pair ", args->pair,
+		 args->peer ? "" : "", args->dmb_size);
+	return 0;
+fail:
+	if (p->intr != NULL) {
+		rte_intr_efd_disable(p->intr);
+		rte_intr_vec_list_free(p->intr);
+		rte_intr_instance_free(p->intr);
+		p->intr = NULL;
+		eth->intr_handle = NULL;
+	}
+	ism_dev_close(p->dev);
+	p->dev = NULL;
+	return rc;
+}
+
+static int
+eth_ism_reset(struct rte_eth_dev *eth)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	/* back to the state right after probe: same function, no queues */
+	if (eth->data->dev_started)
+		eth_ism_stop(eth);
+	ism_ctrl_lock(p);
+	p->peer_gid = 0;
+	p->nb_queues = 0;
+	ism_ctrl_unlock(p);
+	return 0;
+}
+
+static int
+ism_vdev_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct ism_model_opts mopts = { 0 };
+	struct rte_eth_dev *eth;
+	struct ism_transport *t;
+	struct ism_devargs args;
+	int rc;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		ISM_LOG(ERR, "%s: secondary processes are not supported", name);
+		return -ENOTSUP;
+	}
+	rc = ism_devargs_parse(name, rte_vdev_device_args(vdev), true, &args);
+	if (rc < 0)
+		return rc;
+	rc = ism_model_attach(args.fabric, &mopts, &t);
+	if (rc < 0) {
+		ISM_LOG(ERR, "%s: cannot attach to fabric '%s': %s", name,
+			args.fabric, strerror(-rc));
+		return rc;
+	}
+	eth = rte_eth_vdev_allocate(vdev, sizeof(struct ism_port));
+	if (eth == NULL) {
+		t->ops->close(t);
+		return -ENOMEM;
+	}
+	rc = port_init(eth, t, name, &args);
+	if (rc < 0) {
+		rte_eth_dev_release_port(eth);
+		return rc;
+	}
+	rte_eth_dev_probing_finish(eth);
+	return 0;
+}
+
+static int
+ism_vdev_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *eth;
+
+	eth = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (eth == NULL)
+		return 0;
+	eth_ism_close(eth);
+	return rte_eth_dev_release_port(eth);
+}
+
+static struct rte_vdev_driver ism_vdev_driver = {
+	.probe = ism_vdev_probe,
+	.remove = ism_vdev_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_ism, ism_vdev_driver);
+RTE_PMD_REGISTER_ALIAS(net_ism, eth_ism);
+RTE_PMD_REGISTER_PARAM_STRING(net_ism, ISM_DEVARGS_HELP);
+
+RTE_INIT(ism_init)
+{
+	ism_telemetry_init();
+}
+
+/* rte_pmd_ism_* */
+
+static struct ism_port *
+port_by_id(uint16_t port_id)
+{
+	struct rte_eth_dev *eth;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return NULL;
+	eth = &rte_eth_devices[port_id];
+	if (eth->dev_ops != &ism_ops)
+		return NULL;
+	return ism_port_of(eth);
+}
+
+int
+rte_pmd_ism_get_gid(uint16_t port_id, uint64_t *gid)
+{
+	struct ism_port *p = port_by_id(port_id);
+
+	if (p == NULL)
+		return -ENODEV;
+	*gid = ism_dev_gid(p->dev);
+	return 0;
+}
+
+int
+rte_pmd_ism_get_peer(uint16_t port_id, uint64_t *peer_gid)
+{
+	struct ism_port *p = port_by_id(port_id);
+
+	if (p == NULL)
+		return -ENODEV;
+	ism_ctrl_lock(p);
+	*peer_gid = p->peer_gid;
+	ism_ctrl_unlock(p);
+	return 0;
+}
+
+struct ism_dev *
+rte_pmd_ism_get_dev(uint16_t port_id)
+{
+	struct ism_port *p = port_by_id(port_id);
+
+	return p != NULL ? p->dev : NULL;
+}
+
+int
+rte_pmd_ism_get_peer_dmb(uint16_t port_id, uint16_t queue_id,
+			 struct ism_rdmb *dmb)
+{
+	struct ism_port *p = port_by_id(port_id);
+	int rc = 0;
+
+	if (p == NULL)
+		return -ENODEV;
+	ism_ctrl_lock(p);
+	if (queue_id >= p->nb_queues || !(p->peer_tok_mask & (1u << queue_id)))
+		rc = -ENOTCONN;
+	else
+		*dmb = (struct ism_rdmb){ p->peer_tok[queue_id], p->peer_dmb_size };
+	ism_ctrl_unlock(p);
+	return rc;
+}
+
+/* For telemetry: the ports of this driver. */
+struct ism_port *
+ism_port_by_id(uint16_t port_id)
+{
+	return port_by_id(port_id);
+}

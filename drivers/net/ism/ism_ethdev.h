@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ISM_ETHDEV_H
+#define ISM_ETHDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ethdev_driver.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <pthread.h>
+
+#include "ism.h"
+#include "ism_model.h"
+
+extern int ism_logtype;
+#define ISM_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, ism_logtype, "net_ism: " fmt "\n", \
+		##__VA_ARGS__)
+#define PORT_LOG(p, level, fmt, ...) \
+	ISM_LOG(level, "%s: " fmt, (p)->name, ##__VA_ARGS__)
+
+#define ISM_MAX_QUEUES		16
+#define ISM_MAX_FRAME		(ISM_MAX_MTU + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
+#define ISM_MAX_MTU		9000
+#define ISM_DEFAULT_DMB_SIZE	(256u << 10)
+#define ISM_MIN_DMB_SIZE	(16u << 10)
+#define ISM_HB_INTERVAL_MS	100
+#define ISM_DEFAULT_HB_TIMEOUT_MS	1000
+#define ISM_CTRL_PERIOD_US	10000
+#define ISM_HELLO_PERIOD_MS	100
+
+struct ism_port;
+
+/*
+ * How the control thread hands a new peer DMB to a queue without locking
+ * the data path: it fills @next and bumps @gen; the lcore running the queue
+ * notices the change at its next burst and applies it (ism_qctl_take).
+ */
+struct ism_qctl {
+	uint32_t gen;
+	uint32_t seen;			/* data path only */
+	struct ism_rdmb next;
+	bool reset;			/* restart the ring cursors too */
+};
+
+struct ism_rxq {
+	struct ism_port *port;
+	uint16_t qid;
+	struct rte_mempool *mp;
+	uint8_t *dmb;			/* our RX DMB memory */
+	uint32_t ring_size;
+	uint64_t cons;			/* consumed, ring bytes */
+	uint64_t cons_published;
+	struct ism_rdmb peer;		/* peer's RX DMB q: credit target */
+	struct ism_qctl ctl;
+	bool intr_armed;
+	/* stats */
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t nombuf;
+	uint64_t corrupt_records;
+	uint64_t cursor_errors;
+	uint64_t store_errors;
+};
+
+struct ism_txq {
+	struct ism_port *port;
+	uint16_t qid;
+	const uint8_t *own;		/* our RX DMB q: credits, intr flag */
+	struct ism_rdmb peer;		/* peer's RX DMB q: where we write */
+	struct ism_qctl ctl;
+	uint32_t ring_size;
+	uint64_t prod;
+	uint8_t *stage;			/* records packed before the stores */
+	uint32_t stage_size;
+	/* stats */
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;		/* frames refused (size) */
+	uint64_t stores;
+	uint64_t store_errors;
+	uint64_t credit_stalls;
+	uint64_t credit_errors;
+};
+
+struct ism_devargs {
+	char fabric[ISM_MODEL_NAME_MAX + 1];
+	char pair[ISM_MODEL_LABEL_MAX + 1];
+	uint64_t peer;			/* 0: find it by pair= */
+	uint32_t dmb_size;
+	uint16_t queues;
+	uint32_t hb_timeout_ms;
+	bool mac_set;
+	struct rte_ether_addr mac;
+};
+
+enum ism_ctrl_code {
+	ISM_CTRL_HELLO		= 0x4900,	/* info: see ism_ctrl.c */
+	ISM_CTRL_TOKENS		= 0x4910,	/* + first queue (0, 4, 8, 12) */
+	ISM_CTRL_READY		= 0x4920,
+	ISM_CTRL_HEARTBEAT	= 0x4921,
+	ISM_CTRL_BYE		= 0x4922,
+};
+
+struct ism_port {
+	char name[RTE_DEV_NAME_MAX_LEN];
+	struct rte_eth_dev *eth;
+	struct ism_dev *dev;
+	struct ism_devargs args;
+	struct rte_ether_addr mac;
+
+	/* control plane, under ctrl_lock */
+	pthread_mutex_t ctrl_lock;
+	bool started;
+	bool link_up;
+	uint64_t peer_gid;
+	uint16_t session;		/* ours, new on every start */
+	uint16_t nb_queues;		/* configured queue pairs */
+	struct ism_dmb *rx_dmb[ISM_MAX_QUEUES];
+	uint64_t rx_dmb_rgid;		/* the peer they were registered for */
+	bool peer_hello;
+	bool peer_mismatch;
+	uint16_t peer_session;
+	uint16_t peer_nq;
+	uint16_t peer_mtu;
+	uint32_t peer_dmb_size;
+	uint64_t peer_tok[ISM_MAX_QUEUES];
+	uint32_t peer_tok_mask;
+	bool peer_has_ours;		/* READY for our session seen */
+	uint64_t last_peer_ms;
+	uint64_t last_hello_ms;
+	uint64_t last_hb_ms;
+	bool alarm_armed;
+
+	struct ism_rxq *rxq[ISM_MAX_QUEUES];
+	struct ism_txq *txq[ISM_MAX_QUEUES];
+	struct rte_intr_handle *intr;
+
+	/* control-plane counters */
+	uint64_t ctrl_events;
+	uint64_t ctrl_ignored;
+	uint64_t handshakes;
+	uint64_t link_downs;
+	uint64_t hb_missed;
+	uint64_t gid_events;
+};
+
+static inline struct ism_port *
+ism_port_of(struct rte_eth_dev *eth)
+{
+	return eth->data->dev_private;
+}
+
+uint64_t ism_now_ms(void);
+
+/* ism_devargs.c */
+#define ISM_DEVARGS_HELP \
+	"fabric=<name> pair=<label> peer=<gid> " \
+	"dmb_size=<16384..1048576, multiple of 4096> queues=<1..16> " \
+	"mac=<xx:xx:xx:xx:xx:xx> hb_timeout=<ms>"
+int ism_devargs_parse(const char *name, const char *args, bool model,
+		      struct ism_devargs *out);
+extern const char ism_devargs_help[];
+
+/* ism_ctrl.c */
+int ism_ctrl_attach(struct ism_port *p);
+void ism_ctrl_detach(struct ism_port *p);
+int ism_ctrl_start(struct ism_port *p);
+void ism_ctrl_stop(struct ism_port *p);
+/* Caller holds the control lock. */
+int ism_ctrl_rx_intr(struct ism_port *p, uint16_t qid, bool on);
+void ism_ctrl_lock(struct ism_port *p);
+void ism_ctrl_unlock(struct ism_port *p);
+
+/* ism_rxtx.c */
+void ism_qctl_post(struct ism_qctl *c, const struct ism_rdmb *next, bool reset);
+uint16_t ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
+
+/* ism_stats.c */
+int ism_stats_get(struct rte_eth_dev *eth, struct rte_eth_stats *st);
+int ism_stats_reset(struct rte_eth_dev *eth);
+int ism_xstats_get(struct rte_eth_dev *eth, struct rte_eth_xstat *xs,
+		   unsigned int n);
+int ism_xstats_get_names(struct rte_eth_dev *eth,
+			 struct rte_eth_xstat_name *names, unsigned int n);
+
+struct ism_port *ism_port_by_id(uint16_t port_id);
+
+/* ism_telemetry.c */
+void ism_telemetry_init(void);
+
+#endif /* ISM_ETHDEV_H */

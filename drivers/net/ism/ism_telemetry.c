@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Telemetry: /ism/ports lists net_ism ports, /ism/info,<port> describes one. */
+#include <stdlib.h>
+
+#include <rte_telemetry.h>
+
+#include "ism_ethdev.h"
+
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint16_t port_id;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	RTE_ETH_FOREACH_DEV(port_id)
+		if (ism_port_by_id(port_id) != NULL)
+			rte_tel_data_add_array_int(d, port_id);
+	return 0;
+}
+
+static int
+tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ism_port *p;
+	char *end;
+	long id;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtol(params, &end, 0);
+	if (*end != '\0' || id < 0 || id >= RTE_MAX_ETHPORTS)
+		return -EINVAL;
+	p = ism_port_by_id((uint16_t)id);
+	if (p == NULL)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", p->name);
+	rte_tel_data_add_dict_u64(d, "gid", ism_dev_gid(p->dev));
+	ism_ctrl_lock(p);
+	rte_tel_data_add_dict_u64(d, "peer_gid", p->peer_gid);
+	rte_tel_data_add_dict_int(d, "link_up", p->link_up);
+	rte_tel_data_add_dict_int(d, "session", p->session);
+	rte_tel_data_add_dict_int(d, "peer_session", p->peer_session);
+	rte_tel_data_add_dict_int(d, "queue_pairs", p->nb_queues);
+	rte_tel_data_add_dict_int(d, "dmb_size", p->args.dmb_size);
+	rte_tel_data_add_dict_int(d, "peer_dmb_size", p->peer_dmb_size);
+	rte_tel_data_add_dict_u64(d, "handshakes", p->handshakes);
+	rte_tel_data_add_dict_u64(d, "link_downs", p->link_downs);
+	ism_ctrl_unlock(p);
+	rte_tel_data_add_dict_string(d, "transport",
+				     ism_dev_transport(p->dev)->name);
+	return 0;
+}
+
+void
+ism_telemetry_init(void)
+{
+	rte_telemetry_register_cmd("/ism/ports", tel_ports,
+				   "Returns the port ids of net_ism ports. No parameters");
+	rte_telemetry_register_cmd("/ism/info", tel_info,
+				   "Returns GIDs, link and handshake state of a net_ism port. Parameters: int port_id");
+}
