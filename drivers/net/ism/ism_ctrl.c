@@ -77,19 +77,27 @@ set_link(struct ism_port *p, bool up)
 		rte_eth_dev_callback_process(p->eth, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
+/* Hand every queue pair its qconf; @reset restarts the ring cursors. */
+static void
+post_all(struct ism_port *p, bool reset)
+{
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		p->qconf[q].reset = reset;
+		if (p->txq[q] != NULL)
+			ism_qctl_post(&p->txq[q]->ctl, &p->qconf[q]);
+		if (p->rxq[q] != NULL)
+			ism_qctl_post(&p->rxq[q]->ctl, &p->qconf[q]);
+	}
+}
+
 static void
 link_down(struct ism_port *p, const char *why)
 {
-	static const struct ism_rdmb none;
-
 	if (!p->link_up)
 		return;
-	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		if (p->txq[q] != NULL)
-			ism_qctl_post(&p->txq[q]->ctl, &none, false);
-		if (p->rxq[q] != NULL)
-			ism_qctl_post(&p->rxq[q]->ctl, &none, false);
-	}
+	for (uint16_t q = 0; q < p->nb_queues; q++)
+		memset(&p->qconf[q].peer, 0, sizeof(p->qconf[q].peer));
+	post_all(p, false);
 	p->link_downs++;
 	set_link(p, false);
 	PORT_LOG(p, NOTICE, "link down: %s", why);
@@ -100,16 +108,12 @@ link_down(struct ism_port *p, const char *why)
 static void
 reset_rings(struct ism_port *p)
 {
-	static const struct ism_rdmb none;
-
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
 		if (p->rx_dmb[q] != NULL)
 			memset(p->rx_dmb[q]->addr, 0, ISM_RING_DATA_OFF);
-		if (p->txq[q] != NULL)
-			ism_qctl_post(&p->txq[q]->ctl, &none, true);
-		if (p->rxq[q] != NULL)
-			ism_qctl_post(&p->rxq[q]->ctl, &none, true);
+		memset(&p->qconf[q].peer, 0, sizeof(p->qconf[q].peer));
 	}
+	post_all(p, true);
 }
 
 static void
@@ -124,57 +128,93 @@ forget_peer_session(struct ism_port *p)
 }
 
 static void
-unregister_rx_dmbs(struct ism_port *p)
+dmb_release(struct ism_port *p, struct ism_dmb **d)
+{
+	if (*d != NULL)
+		ism_dmb_unregister(p->dev, *d);
+	*d = NULL;
+}
+
+/* DMBs replaced while the queues ran: free them once no lcore uses them. */
+static void
+free_retired(struct ism_port *p, bool force)
 {
 	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++) {
-		if (p->rx_dmb[q] == NULL)
+		if (p->retired[q] == NULL)
 			continue;
-		ism_dmb_unregister(p->dev, p->rx_dmb[q]);
-		p->rx_dmb[q] = NULL;
-		if (p->rxq[q] != NULL)
-			p->rxq[q]->dmb = NULL;
-		if (p->txq[q] != NULL)
-			p->txq[q]->own = NULL;
+		if (force || ((p->rxq[q] == NULL || ism_qctl_taken(&p->rxq[q]->ctl)) &&
+			      (p->txq[q] == NULL || ism_qctl_taken(&p->txq[q]->ctl))))
+			dmb_release(p, &p->retired[q]);
+	}
+}
+
+/* Only while no lcore runs the queues (stopped port). */
+static void
+release_rx_dmbs(struct ism_port *p)
+{
+	free_retired(p, true);
+	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++) {
+		dmb_release(p, &p->rx_dmb[q]);
+		memset(&p->qconf[q], 0, sizeof(p->qconf[q]));
+		if (p->rxq[q] != NULL) {
+			ism_rxq_apply(p->rxq[q], &p->qconf[q]);
+			p->rxq[q]->ctl.seen = p->rxq[q]->ctl.gen;
+		}
+		if (p->txq[q] != NULL) {
+			ism_txq_apply(p->txq[q], &p->qconf[q]);
+			p->txq[q]->ctl.seen = p->txq[q]->ctl.gen;
+		}
 	}
 	p->rx_dmb_rgid = 0;
 }
 
-/* One DMB per RX queue, writable by the peer only. */
+/* One DMB per RX queue, writable by the peer only. The ones they replace
+ * retire until the queues have switched over. */
 static int
 register_rx_dmbs(struct ism_port *p)
 {
 	struct ism_dmb_params prm = { .len = p->args.dmb_size,
 				      .rgid = p->peer_gid };
+	struct ism_dmb *fresh[ISM_MAX_QUEUES] = { NULL };
 	int rc;
 
 	if (p->rx_dmb_rgid == p->peer_gid)
 		return 0;
-	unregister_rx_dmbs(p);
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		rc = ism_dmb_register(p->dev, &prm, &p->rx_dmb[q]);
+		if (p->retired[q] != NULL)
+			return -EBUSY;	/* the last switch is still under way */
+	}
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		rc = ism_dmb_register(p->dev, &prm, &fresh[q]);
 		if (rc < 0) {
 			PORT_LOG(p, ERR, "cannot register RX DMB %u (%u bytes) for peer %016" PRIx64 ": %s",
 				 q, prm.len, p->peer_gid, strerror(-rc));
-			unregister_rx_dmbs(p);
+			while (q-- > 0)
+				dmb_release(p, &fresh[q]);
 			return rc;
 		}
-		p->rxq[q]->dmb = p->rx_dmb[q]->addr;
-		p->rxq[q]->ring_size = prm.len - ISM_RING_DATA_OFF;
-		p->rxq[q]->cons = 0;
-		p->rxq[q]->cons_published = 0;
-		p->txq[q]->own = p->rx_dmb[q]->addr;
 	}
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		p->retired[q] = p->rx_dmb[q];
+		p->rx_dmb[q] = fresh[q];
+		memset(&p->qconf[q], 0, sizeof(p->qconf[q]));
+		p->qconf[q].local = fresh[q]->addr;
+		p->qconf[q].local_ring = prm.len - ISM_RING_DATA_OFF;
+	}
+	post_all(p, true);
 	p->rx_dmb_rgid = p->peer_gid;
 	return 0;
 }
 
+/* The peer function is gone. Our DMBs stay registered for its GID (a
+ * function on real hardware comes back with the same one) until a new peer
+ * replaces them. */
 static void
 peer_gone(struct ism_port *p, const char *why)
 {
 	link_down(p, why);
 	reset_rings(p);
 	forget_peer_session(p);
-	unregister_rx_dmbs(p);
 	if (p->args.pair[0] != '\0')
 		p->peer_gid = 0;	/* find it again by its label */
 }
@@ -320,12 +360,11 @@ try_link_up(struct ism_port *p)
 	    p->rx_dmb_rgid != p->peer_gid)
 		return;
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		struct ism_rdmb peer = { p->peer_tok[q], p->peer_dmb_size };
-
-		ism_qctl_post(&p->txq[q]->ctl, &peer, false);
-		ism_qctl_post(&p->rxq[q]->ctl, &peer, false);
+		p->qconf[q].peer.tok = p->peer_tok[q];
+		p->qconf[q].peer.len = p->peer_dmb_size;
 		ism_ctrl_rx_intr(p, q, p->rxq[q]->intr_armed);
 	}
+	post_all(p, false);
 	p->last_peer_ms = p->last_hb_ms = ism_now_ms();
 	set_link(p, true);
 	PORT_LOG(p, NOTICE, "link up: peer %016" PRIx64 ", %u queue pairs, MTU %u",
@@ -339,12 +378,11 @@ ctrl_step(struct ism_port *p)
 
 	ism_poll_events(p->dev, on_event, p);
 	discover_peer(p);
+	free_retired(p, false);
 	if (!p->started || p->peer_gid == 0)
 		return;
-	if (register_rx_dmbs(p) < 0) {
-		peer_gone(p, "cannot register RX DMBs");
-		return;
-	}
+	if (register_rx_dmbs(p) < 0)
+		return;		/* retried at the next step */
 	now = ism_now_ms();
 	if (!p->link_up) {
 		if (!p->peer_has_ours && now - p->last_hello_ms >= ISM_HELLO_PERIOD_MS) {
@@ -401,7 +439,7 @@ ism_ctrl_detach(struct ism_port *p)
 	pthread_mutex_unlock(&p->ctrl_lock);
 	rte_eal_alarm_cancel(ctrl_alarm, p);
 	pthread_mutex_lock(&p->ctrl_lock);
-	unregister_rx_dmbs(p);
+	release_rx_dmbs(p);
 	pthread_mutex_unlock(&p->ctrl_lock);
 	pthread_mutex_destroy(&p->ctrl_lock);
 }
@@ -425,15 +463,9 @@ ism_ctrl_start(struct ism_port *p)
 	p->session = new_session(p->session);
 	p->peer_has_ours = false;
 	p->last_hello_ms = 0;
-	/* fresh rings: the peer learns our new session from HELLO */
-	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		p->txq[q]->prod = 0;
-		memset(&p->txq[q]->peer, 0, sizeof(p->txq[q]->peer));
-		p->rxq[q]->cons = p->rxq[q]->cons_published = 0;
-		memset(&p->rxq[q]->peer, 0, sizeof(p->rxq[q]->peer));
-	}
-	if (p->peer_gid != 0)
-		register_rx_dmbs(p);
+	/* fresh rings (stop released the old ones); the peer learns our
+	 * new session from HELLO */
+	release_rx_dmbs(p);
 	ctrl_step(p);
 	pthread_mutex_unlock(&p->ctrl_lock);
 	return 0;
@@ -448,7 +480,7 @@ ism_ctrl_stop(struct ism_port *p)
 	link_down(p, "port stopped");
 	p->started = false;
 	p->peer_has_ours = false;
-	unregister_rx_dmbs(p);
+	release_rx_dmbs(p);
 	pthread_mutex_unlock(&p->ctrl_lock);
 }
 

@@ -32,16 +32,24 @@ extern int ism_logtype;
 
 struct ism_port;
 
+/* What a queue pair runs on; the control thread swaps it whole. */
+struct ism_qconf {
+	struct ism_rdmb peer;		/* peer's RX DMB q; tok 0 = link down */
+	uint8_t *local;			/* our RX DMB q; NULL = none */
+	uint32_t local_ring;		/* its ring size */
+	bool reset;			/* restart the ring cursors */
+};
+
 /*
- * How the control thread hands a new peer DMB to a queue without locking
- * the data path: it fills @next and bumps @gen; the lcore running the queue
- * notices the change at its next burst and applies it (ism_qctl_take).
+ * How the control thread hands a new configuration to a queue without
+ * locking the data path: it fills @next and bumps @gen; the lcore running
+ * the queue takes it at its next burst and acknowledges with @seen, after
+ * which the control thread may free what the old one pointed to.
  */
 struct ism_qctl {
 	uint32_t gen;
-	uint32_t seen;			/* data path only */
-	struct ism_rdmb next;
-	bool reset;			/* restart the ring cursors too */
+	uint32_t seen;			/* written by the data path */
+	struct ism_qconf next;
 };
 
 struct ism_rxq {
@@ -118,6 +126,8 @@ struct ism_port {
 	uint16_t session;		/* ours, new on every start */
 	uint16_t nb_queues;		/* configured queue pairs */
 	struct ism_dmb *rx_dmb[ISM_MAX_QUEUES];
+	struct ism_dmb *retired[ISM_MAX_QUEUES];	/* freed once unused */
+	struct ism_qconf qconf[ISM_MAX_QUEUES];		/* as last posted */
 	uint64_t rx_dmb_rgid;		/* the peer they were registered for */
 	bool peer_hello;
 	bool peer_mismatch;
@@ -174,7 +184,10 @@ void ism_ctrl_lock(struct ism_port *p);
 void ism_ctrl_unlock(struct ism_port *p);
 
 /* ism_rxtx.c */
-void ism_qctl_post(struct ism_qctl *c, const struct ism_rdmb *next, bool reset);
+void ism_qctl_post(struct ism_qctl *c, const struct ism_qconf *next);
+bool ism_qctl_taken(const struct ism_qctl *c);
+void ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c);
+void ism_txq_apply(struct ism_txq *q, const struct ism_qconf *c);
 uint16_t ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
 

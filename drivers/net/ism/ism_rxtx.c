@@ -17,7 +17,7 @@
 #include "ism_ring.h"
 
 void
-ism_qctl_post(struct ism_qctl *c, const struct ism_rdmb *next, bool reset)
+ism_qctl_post(struct ism_qctl *c, const struct ism_qconf *next)
 {
 	uint32_t gen = c->gen;
 
@@ -25,25 +25,53 @@ ism_qctl_post(struct ism_qctl *c, const struct ism_rdmb *next, bool reset)
 	__atomic_store_n(&c->gen, gen + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	c->next = *next;
-	c->reset = reset;
 	__atomic_store_n(&c->gen, gen + 2, __ATOMIC_RELEASE);
 }
 
-/* True when a new peer DMB was taken into @peer. */
+bool
+ism_qctl_taken(const struct ism_qctl *c)
+{
+	return __atomic_load_n(&c->seen, __ATOMIC_ACQUIRE) ==
+		__atomic_load_n(&c->gen, __ATOMIC_RELAXED);
+}
+
+/* True when a new configuration was copied into @conf. */
 static inline bool
-qctl_take(struct ism_qctl *c, struct ism_rdmb *peer, bool *reset)
+qctl_take(struct ism_qctl *c, struct ism_qconf *conf)
 {
 	uint32_t g = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
 
 	if (likely(g == c->seen) || (g & 1))
 		return false;
-	*peer = c->next;
-	*reset = c->reset;
+	*conf = c->next;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&c->gen, __ATOMIC_RELAXED) != g)
 		return false;	/* changed meanwhile: take it next burst */
-	c->seen = g;
+	__atomic_store_n(&c->seen, g, __ATOMIC_RELEASE);
 	return true;
+}
+
+void
+ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c)
+{
+	q->peer = c->peer;
+	q->dmb = c->local;
+	q->ring_size = c->local_ring;
+	if (c->reset) {
+		q->cons = 0;
+		q->cons_published = 0;
+	}
+}
+
+void
+ism_txq_apply(struct ism_txq *q, const struct ism_qconf *c)
+{
+	q->peer = c->peer;
+	q->own = c->local;
+	q->ring_size = c->peer.len > ISM_RING_DATA_OFF ?
+		c->peer.len - ISM_RING_DATA_OFF : 0;
+	if (c->reset)
+		q->prod = 0;
 }
 
 /* Tell the peer how far we consumed: its credits for this ring. */
@@ -108,15 +136,16 @@ uint16_t
 ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct ism_rxq *q = rxq;
-	const uint8_t *ring = q->dmb + ISM_RING_DATA_OFF;
+	const uint8_t *ring;
+	struct ism_qconf conf;
 	uint64_t prod;
 	uint16_t n = 0;
-	bool reset;
 
-	if (unlikely(qctl_take(&q->ctl, &q->peer, &reset)) && reset) {
-		q->cons = 0;
-		q->cons_published = 0;
-	}
+	if (unlikely(qctl_take(&q->ctl, &conf)))
+		ism_rxq_apply(q, &conf);
+	if (unlikely(q->dmb == NULL))
+		return 0;
+	ring = q->dmb + ISM_RING_DATA_OFF;
 	prod = ism_ring_load64(q->dmb, ISM_RING_PROD_OFF);
 	if (prod == q->cons)
 		return 0;
@@ -228,12 +257,13 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 	uint64_t credit, start, prod, bytes = 0;
 	uint32_t staged = 0;
 	ism_be64_t cur;
+	struct ism_qconf conf;
 	uint16_t sent = 0;
-	bool sf, reset;
+	bool sf;
 
-	if (unlikely(qctl_take(&q->ctl, &q->peer, &reset)) && reset)
-		q->prod = 0;
-	if (unlikely(q->peer.tok == 0 || nb == 0))
+	if (unlikely(qctl_take(&q->ctl, &conf)))
+		ism_txq_apply(q, &conf);
+	if (unlikely(q->peer.tok == 0 || q->own == NULL || nb == 0))
 		return 0;	/* link down: nothing accepted */
 	if (unlikely(pkts[0]->pkt_len == 0 || pkts[0]->pkt_len > ISM_MAX_FRAME)) {
 		/* can never be sent: count and drop it, or the application
