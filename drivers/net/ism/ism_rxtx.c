@@ -273,8 +273,13 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		return 1;
 	}
 	credit = ism_ring_load64(q->own, ISM_RING_CREDIT_OFF);
-	if (unlikely(credit > q->prod || q->prod - credit > q->ring_size)) {
+	if (unlikely(credit > q->prod)) {
+		/* the peer skipped ahead (it resynchronised on a cursor it
+		 * did not trust): continue where it now reads */
 		q->credit_errors++;
+		q->prod = credit;
+	} else if (unlikely(q->prod - credit > q->ring_size)) {
+		q->credit_errors++;	/* a credit we cannot believe */
 		return 0;
 	}
 	start = prod = q->prod;

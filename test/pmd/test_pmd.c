@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_ism through the ethdev API in one process: two ports paired on one
+ * fabric. Every frame size 60..9000 crosses byte-identical and in order per
+ * queue (single- and multi-segment, scattered RX); bad devargs fail with a
+ * message naming the value and leave nothing in the fabric; a peer that
+ * writes garbage into our RX ring is counted and survived; closing and
+ * re-creating the peer takes the link down and up again.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_eal.h>
+#include <rte_epoll.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "check.h"
+#include "ism.h"
+#include "ism_model.h"
+#include "rte_pmd_ism.h"
+
+#define FABRIC "pmdtest"
+#define NQ 2
+#define WAIT_MS 10000
+#define SEG_ROOM 2048
+
+static struct rte_mempool *pool, *big_pool;
+static char logbuf[1 << 16];
+static FILE *log_file;
+static char fabric_dir[64];
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+log_has(const char *s)
+{
+	fflush(log_file);
+	return strstr(logbuf, s) != NULL;
+}
+
+static void
+log_clear(void)
+{
+	fflush(log_file);
+	rewind(log_file);
+	memset(logbuf, 0, sizeof(logbuf));
+}
+
+static int
+port_of(const char *name)
+{
+	uint16_t id;
+
+	return rte_eth_dev_get_port_by_name(name, &id) == 0 ? id : -1;
+}
+
+static bool
+link_is(uint16_t port, int up, int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	struct rte_eth_link l;
+
+	do {
+		rte_eth_link_get_nowait(port, &l);
+		if (l.link_status == up)
+			return true;
+		usleep(5000);
+	} while (now_ms() < end);
+	return false;
+}
+
+static int
+setup_port(uint16_t port, uint16_t nq, uint16_t mtu, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf = { .intr_conf = { .lsc = 1, .rxq = 1 } };
+	int rc;
+
+	rc = rte_eth_dev_configure(port, nq, nq, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_set_mtu(port, mtu);
+	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, 512, 0, NULL, mp);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(port, q, 512, 0, NULL);
+	}
+	if (rc == 0)
+		rc = rte_eth_dev_start(port);
+	return rc;
+}
+
+static int
+make_pair(const char *a, const char *b, const char *extra_a,
+	  const char *extra_b, int *pa, int *pb)
+{
+	char args[256];
+
+	snprintf(args, sizeof(args), "fabric=" FABRIC ",pair=duo%s", extra_a);
+	if (rte_vdev_init(a, args) < 0)
+		return -1;
+	snprintf(args, sizeof(args), "fabric=" FABRIC ",pair=duo%s", extra_b);
+	if (rte_vdev_init(b, args) < 0)
+		return -1;
+	*pa = port_of(a);
+	*pb = port_of(b);
+	return 0;
+}
+
+static void
+drop_port(const char *name)
+{
+	int port = port_of(name);
+
+	if (port >= 0) {
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+	rte_vdev_uninit(name);
+}
+
+/* A frame of @len bytes: seq and len up front, then a pattern. */
+static uint8_t
+pat(uint32_t seq, uint32_t i)
+{
+	return (uint8_t)(seq * 7 + i * 13 + (i >> 7));
+}
+
+static struct rte_mbuf *
+make_frame(struct rte_mempool *mp, uint32_t seq, uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *prev = NULL;
+	uint32_t done = 0;
+
+	while (done < len) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		uint32_t n = len - done;
+		uint8_t *d;
+
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (n > rte_pktmbuf_tailroom(m))
+			n = rte_pktmbuf_tailroom(m);
+		d = rte_pktmbuf_mtod(m, uint8_t *);
+		for (uint32_t i = 0; i < n; i++)
+			d[i] = pat(seq, done + i);
+		m->data_len = (uint16_t)n;
+		if (head == NULL) {
+			head = m;
+		} else {
+			prev->next = m;
+			head->nb_segs++;
+		}
+		prev = m;
+		done += n;
+	}
+	memcpy(rte_pktmbuf_mtod(head, uint8_t *), &seq, 4);
+	memcpy(rte_pktmbuf_mtod(head, uint8_t *) + 4, &len, 4);
+	head->pkt_len = len;
+	return head;
+}
+
+/* Byte-compare a received frame against what make_frame built. */
+static bool
+frame_ok(struct rte_mbuf *m, uint32_t seq, uint32_t len)
+{
+	uint32_t off = 0, got_seq, got_len;
+	const uint8_t *h;
+	uint8_t buf[8];
+
+	if (m->pkt_len != len)
+		return false;
+	h = rte_pktmbuf_read(m, 0, 8, buf);	/* may point into the mbuf */
+	if (h == NULL)
+		return false;
+	memcpy(&got_seq, h, 4);
+	memcpy(&got_len, h + 4, 4);
+	if (got_seq != seq || got_len != len)
+		return false;
+	for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		const uint8_t *d = rte_pktmbuf_mtod(s, const uint8_t *);
+
+		for (uint32_t i = 0; i < s->data_len; i++, off++)
+			if (off >= 8 && d[i] != pat(seq, off))
+				return false;
+	}
+	return off == len;
+}
+
+struct flow {
+	uint32_t sent[NQ];
+	uint32_t recv[NQ];
+	uint32_t bad;
+	uint32_t segs_rx;	/* frames that arrived scattered */
+};
+
+/* Send frames @first..@last (size = index) round robin over the queues of
+ * @tx and check each on @rx in order; returns frames verified. */
+static uint32_t
+stream_sizes(uint16_t tx, uint16_t rx, uint32_t first, uint32_t last,
+	     struct rte_mempool *mp, struct flow *f)
+{
+	uint32_t ok = 0, want = last - first + 1;
+	uint64_t end = now_ms() + WAIT_MS;
+	uint32_t next = first;
+
+	while (ok + f->bad < want && now_ms() < end) {
+		for (uint16_t q = 0; q < NQ && next <= last; q++, next++) {
+			struct rte_mbuf *m = make_frame(mp, f->sent[q], next);
+
+			if (m == NULL || rte_eth_tx_burst(tx, q, &m, 1) != 1) {
+				rte_pktmbuf_free(m);
+				break;	/* credit or mbufs: retry this one */
+			}
+			f->sent[q]++;
+		}
+		for (uint16_t q = 0; q < NQ; q++) {
+			struct rte_mbuf *pk[32];
+			uint16_t n = rte_eth_rx_burst(rx, q, pk, 32);
+
+			for (uint16_t i = 0; i < n; i++) {
+				uint32_t len = pk[i]->pkt_len;
+
+				if (frame_ok(pk[i], f->recv[q], len)) {
+					ok++;
+				} else {
+					if (f->bad++ == 0)
+						check_diag("first bad frame: queue %u, %u bytes, %u segments, expected seq %u",
+							   q, len, pk[i]->nb_segs, f->recv[q]);
+				}
+				f->segs_rx += pk[i]->nb_segs > 1;
+				f->recv[q]++;
+				rte_pktmbuf_free(pk[i]);
+			}
+		}
+	}
+	return ok;
+}
+
+static void
+test_devargs(void)
+{
+	struct ism_model_stat st;
+	struct ism_transport *t;
+
+	/* the fabric exists, so "nothing left behind" can be checked in it */
+	if (ism_model_attach(FABRIC, NULL, &t) == 0)
+		t->ops->close(t);
+
+	log_clear();
+	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC ",pair=x,bogus=1") < 0,
+	      "unknown devarg refused");
+	CHECK(log_has("unknown devarg 'bogus'"), "message names the key");
+	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC ",peer=garbage") < 0,
+	      "peer=garbage refused");
+	CHECK(log_has("peer=garbage is not a number"), "message names the value");
+	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC ",pair=x,dmb_size=2097152") < 0,
+	      "dmb_size too big refused");
+	CHECK(log_has("dmb_size=2097152 is not a number in 16384..1048576"),
+	      "message gives the range");
+	CHECK(rte_vdev_init("net_ism7", "pair=x") < 0, "fabric missing refused");
+	CHECK(log_has("needs fabric=<name>"), "message says what is missing");
+	CHECK(rte_vdev_init("net_ism7", "fabric=no/such,pair=x") < 0,
+	      "bad fabric name refused");
+	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC) < 0, "no peer or pair refused");
+	CHECK(port_of("net_ism7") < 0, "no port left behind");
+	CHECK_EQ(ism_model_stat(FABRIC, &st), 0, "fabric readable");
+	CHECK_EQ(st.functions, 0, "no function left behind in the fabric");
+	CHECK_EQ(st.heap_pages_used, 0, "no DMA memory left behind in the fabric");
+}
+
+static void
+test_sizes(uint16_t a, uint16_t b)
+{
+	struct flow f = { 0 };
+	uint32_t ok;
+	uint64_t gid, peer;
+	struct rte_eth_stats sa, sb;
+
+	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "both links up");
+	CHECK_EQ(rte_pmd_ism_get_gid(a, &gid), 0, "rte_pmd_ism_get_gid");
+	CHECK_EQ(rte_pmd_ism_get_peer(b, &peer), 0, "rte_pmd_ism_get_peer");
+	CHECK_EQ(peer, gid, "b's peer is a");
+	ok = stream_sizes(a, b, 60, 9000, pool, &f);
+	CHECK_EQ(ok, 9000 - 60 + 1,
+		 "every frame 60..9000 bytes, multi-segment TX, arrives byte-identical in order per queue");
+	CHECK_EQ(f.bad, 0, "no frame damaged or out of order");
+	CHECK(f.segs_rx > 0, "large frames arrived scattered over %u-byte mbufs (%u)",
+	      SEG_ROOM, f.segs_rx);
+	memset(&f, 0, sizeof(f));
+	rte_eth_stats_reset(a);
+	rte_eth_stats_reset(b);
+	ok = stream_sizes(b, a, 8990, 9000, big_pool, &f);
+	CHECK_EQ(ok, 11, "jumbo frames the other way, single segment");
+	rte_eth_stats_get(a, &sa);
+	rte_eth_stats_get(b, &sb);
+	CHECK_EQ(sb.opackets, 11, "tx stats count the frames");
+	CHECK_EQ(sa.ipackets, sb.opackets, "rx count equals tx count");
+	CHECK_EQ(sa.ibytes, sb.obytes, "rx bytes equal tx bytes");
+	CHECK_EQ(sa.q_ipackets[0] + sa.q_ipackets[1], sa.ipackets, "per-queue stats add up");
+}
+
+static uint64_t
+xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v = UINT64_MAX;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
+		rte_eth_xstats_get_by_id(port, &id, &v, 1);
+	return v;
+}
+
+/* Act as a hostile peer: a's ISM function writes garbage into b's ring. */
+static void
+test_garbage(uint16_t a, uint16_t b)
+{
+	struct ism_dev *dev_a = rte_pmd_ism_get_dev(a), *dev_b = rte_pmd_ism_get_dev(b);
+	struct ism_dmb *ring = NULL;
+	struct ism_rdmb r;
+	struct flow f = { 0 };
+	struct rte_mbuf *pk[8];
+	uint8_t junk[512];
+	uint64_t prod, before = xstat(b, "rx_corrupt_records");
+	ism_be64_t cur;
+	uint32_t ok = 0;
+
+	CHECK_EQ(rte_pmd_ism_get_peer_dmb(a, 0, &r), 0, "a's TX target of queue 0");
+	for (unsigned int i = ISM_SBA_IDX_FIRST; i <= ISM_SBA_IDX_LAST && !ring; i++)
+		if (ism_dmb_by_sba_idx(dev_b, i) && ism_dmb_by_sba_idx(dev_b, i)->tok == r.tok)
+			ring = ism_dmb_by_sba_idx(dev_b, i);
+	CHECK(ring != NULL, "it is b's RX DMB 0");
+	if (ring == NULL)
+		return;
+	memcpy(&cur, ring->addr, 8);
+	prod = ism_cpu64(cur);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 37 + 11);
+	CHECK_EQ(ism_move(dev_a, &r, 0, 256 + (uint32_t)(prod % (r.len - 256)),
+			  junk, 64, false), 0, "garbage record written into b's ring");
+	cur = ism_be64(prod + 64);
+	CHECK_EQ(ism_move(dev_a, &r, 0, 0, &cur, 8, false), 0, "and published");
+	CHECK_EQ(rte_eth_rx_burst(b, 0, pk, 8), 0, "b delivers nothing of it");
+	CHECK(xstat(b, "rx_corrupt_records") > before,
+	      "rx_corrupt_records moved (%" PRIu64 " -> %" PRIu64 ")", before,
+	      xstat(b, "rx_corrupt_records"));
+	/* a lying cursor, far beyond the ring */
+	before = xstat(b, "rx_cursor_errors");
+	cur = ism_be64(prod + (UINT64_C(1) << 40));
+	ism_move(dev_a, &r, 0, 0, &cur, 8, false);
+	CHECK_EQ(rte_eth_rx_burst(b, 0, pk, 8), 0, "b delivers nothing for a lying cursor");
+	CHECK(xstat(b, "rx_cursor_errors") > before, "rx_cursor_errors moved");
+	/* from here on everything must arrive again */
+	/* a's own cursor is behind what b accepted: b resyncs once more */
+	for (int i = 0; i < 20 && ok == 0; i++) {
+		memset(&f, 0, sizeof(f));
+		ok = stream_sizes(a, b, 200, 200, pool, &f);
+	}
+	memset(&f, 0, sizeof(f));
+	ok = stream_sizes(a, b, 64, 1563, pool, &f);
+	CHECK_EQ(ok, 1500, "the port keeps working: 1500 frames verified after the attack");
+	CHECK_EQ(f.bad, 0, "none of them damaged");
+}
+
+static void
+test_rx_intr(uint16_t a, uint16_t b)
+{
+	struct rte_epoll_event ev[1];
+	struct rte_mbuf *m = make_frame(pool, 0, 60), *pk[4];
+	int n;
+
+	CHECK_EQ(rte_eth_dev_rx_intr_ctl_q(b, 0, RTE_EPOLL_PER_THREAD,
+					   RTE_INTR_EVENT_ADD, NULL), 0,
+		 "RX queue 0 interrupt added to the epoll set");
+	CHECK_EQ(rte_eth_dev_rx_intr_enable(b, 0), 0, "RX interrupt armed");
+	usleep(20000);
+	CHECK_EQ(rte_eth_tx_burst(a, 0, &m, 1), 1, "one frame sent");
+	n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, 1, 2000);
+	CHECK_EQ(n, 1, "the interrupt woke the waiter");
+	rte_eth_dev_rx_intr_disable(b, 0);
+	usleep(1000);
+	n = rte_eth_rx_burst(b, 0, pk, 4);
+	CHECK_EQ(n, 1, "and the frame is there");
+	rte_pktmbuf_free_bulk(pk, n);
+	rte_eth_dev_rx_intr_ctl_q(b, 0, RTE_EPOLL_PER_THREAD, RTE_INTR_EVENT_DEL, NULL);
+}
+
+static void
+test_restart(uint16_t a)
+{
+	struct flow f = { 0 };
+	uint64_t t0;
+	int b;
+
+	drop_port("net_ism1");
+	t0 = now_ms();
+	CHECK(link_is(a, 0, 3000), "peer closed: link down within 3 s (%" PRIu64 " ms)",
+	      now_ms() - t0);
+	CHECK(rte_vdev_init("net_ism1", "fabric=" FABRIC ",pair=duo") == 0,
+	      "peer created again");
+	b = port_of("net_ism1");
+	CHECK_EQ(setup_port(b, NQ, RTE_ETHER_MTU, pool), 0, "peer set up again");
+	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up again");
+	CHECK_EQ(stream_sizes(a, b, 60, 1059, pool, &f), 1000, "traffic resumes");
+	drop_port("net_ism1");
+}
+
+static void
+test_mismatch(void)
+{
+	int a, b;
+
+	log_clear();
+	CHECK_EQ(make_pair("net_ism2", "net_ism3", "", "", &a, &b), 0, "second pair");
+	setup_port(a, 1, RTE_ETHER_MTU, pool);
+	setup_port(b, 2, 9000, pool);
+	CHECK(!link_is(a, 1, 500) && !link_is(b, 1, 10), "mismatched ports stay down");
+	CHECK(log_has("queue count mismatch: local 1, peer 2"), "queue counts logged");
+	CHECK(log_has("MTU mismatch: local 1500, peer 9000"), "MTUs logged");
+	drop_port("net_ism2");
+	drop_port("net_ism3");
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "-l", "0",
+			"--file-prefix", prefix, "--log-level", "pmd.net.ism:info" };
+	int a, b;
+
+	(void)argc;
+	snprintf(fabric_dir, sizeof(fabric_dir), "/dev/shm/ism-pmd.XXXXXX");
+	if (mkdtemp(fabric_dir) == NULL)
+		return 99;
+	setenv("ISM_MODEL_DIR", fabric_dir, 1);
+	snprintf(prefix, sizeof(prefix), "ism-pmd-%d", (int)getpid());
+	log_file = fmemopen(logbuf, sizeof(logbuf) - 1, "w");
+	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
+		printf("Bail out! EAL init failed\n");
+		return 99;
+	}
+	rte_openlog_stream(log_file);
+	pool = rte_pktmbuf_pool_create("seg", 8192, 256, 0,
+				       SEG_ROOM + RTE_PKTMBUF_HEADROOM, 0);
+	big_pool = rte_pktmbuf_pool_create("big", 2048, 256, 0,
+					   10240 + RTE_PKTMBUF_HEADROOM, 0);
+	if (pool == NULL || big_pool == NULL) {
+		printf("Bail out! no mempool\n");
+		return 99;
+	}
+	test_devargs();
+	CHECK_EQ(make_pair("net_ism0", "net_ism1", ",dmb_size=65536", "", &a, &b), 0,
+		 "two ports paired by label");
+	CHECK_EQ(setup_port(a, NQ, 9000, pool), 0, "port a: 2 queue pairs, MTU 9000");
+	CHECK_EQ(setup_port(b, NQ, 9000, pool), 0, "port b: 2 queue pairs, MTU 9000");
+	test_sizes(a, b);
+	test_garbage(a, b);
+	test_rx_intr(a, b);
+	rte_eth_dev_stop(a);
+	rte_eth_dev_stop(b);
+	setup_port(a, NQ, RTE_ETHER_MTU, pool);
+	setup_port(b, NQ, RTE_ETHER_MTU, pool);
+	test_restart(a);
+	drop_port("net_ism0");
+	test_mismatch();
+	rte_openlog_stream(stderr);
+	fclose(log_file);
+	rte_eal_cleanup();
+	ism_model_unlink(FABRIC);
+	rmdir(fabric_dir);
+	return check_done();
+}
