@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
-#   make demo    set up the machine, build, run two processes over the
-#                software ISM fabric and print a summary
+#   make demo    set up the machine, build, run two dpdk-testpmd processes
+#                exchanging traffic over net_ism and print a summary table
+#   make demo-lib  the same without DPDK: an SMC-D style stream on lib/ism
 #   make test    set up, build and run every default test suite: host,
 #                ASan/UBSan, and s390x (big-endian, under qemu-user);
 #                ends with "N passed, N failed"
@@ -13,7 +14,7 @@ BUILD ?= build
 MESON_ARGS ?=
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
-.PHONY: all setup build demo check test test-host test-asan test-s390x clean
+.PHONY: all setup build demo demo-lib check test test-host test-asan test-s390x clean
 
 all: build
 
@@ -25,6 +26,9 @@ build: setup
 	ninja -C $(BUILD)
 
 demo: build
+	/usr/bin/python3 devtools/demo.py --plugins $(BUILD)/drivers
+
+demo-lib: build
 	$(BUILD)/examples/smcd_stream/smcd_stream
 
 check: build
