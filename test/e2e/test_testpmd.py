@@ -92,6 +92,8 @@ def test_kill_and_restart(a, b):
     t0 = time.monotonic()
     down = a.link_down_seen(since, 5)
     check(down, f"kill -9 of b: a reports link down ({time.monotonic() - t0:.2f} s, bound 5 s)")
+    check(a.wait(r"Port 0: link state change event", 5, since) is not None,
+          "testpmd received the LSC event")
     before = a.stats()["rx_packets"]
     b2 = TestPmd("b2", PLUGINS, f"net_ism0,fabric={FABRIC},pair=e2e", "0,1", 1,
                  extra_eal=["--log-level", "pmd.net.ism:debug"])

@@ -290,6 +290,10 @@ test_sizes(uint16_t a, uint16_t b)
 	struct rte_eth_stats sa, sb;
 
 	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "both links up");
+	CHECK_EQ(rte_eth_promiscuous_enable(a), 0, "promiscuous mode accepted");
+	CHECK_EQ(rte_eth_promiscuous_get(a), 1, "and reported");
+	CHECK_EQ(rte_eth_allmulticast_enable(a), 0, "allmulticast mode accepted");
+	CHECK_EQ(rte_eth_allmulticast_get(a), 1, "and reported");
 	CHECK_EQ(rte_pmd_ism_get_gid(a, &gid), 0, "rte_pmd_ism_get_gid");
 	CHECK_EQ(rte_pmd_ism_get_peer(b, &peer), 0, "rte_pmd_ism_get_peer");
 	CHECK_EQ(peer, gid, "b's peer is a");

@@ -72,7 +72,8 @@ set_link(struct ism_port *p, bool up)
 	};
 
 	p->link_up = up;
-	if (rte_eth_linkstatus_set(p->eth, &link) != (up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN) &&
+	/* 0: the status changed */
+	if (rte_eth_linkstatus_set(p->eth, &link) == 0 &&
 	    p->eth->data->dev_conf.intr_conf.lsc)
 		rte_eth_dev_callback_process(p->eth, RTE_ETH_EVENT_INTR_LSC, NULL);
 }

@@ -13,6 +13,7 @@
 #include <ethdev_driver.h>
 #include <ethdev_vdev.h>
 #include <rte_malloc.h>
+#include <rte_pci.h>
 
 #include "ism_ethdev.h"
 #include "ism_ring.h"
@@ -510,9 +511,23 @@ static struct rte_vdev_driver ism_vdev_driver = {
 	.remove = ism_vdev_remove,
 };
 
+/* The functions this driver takes on the vfio_ism bus. */
+static const struct rte_pci_id ism_pci_ids[] __rte_used = {
+	{
+		.class_id = RTE_CLASS_ANY_ID,
+		.vendor_id = ISM_PCI_VENDOR_ID,
+		.device_id = ISM_PCI_DEVICE_ID,
+		.subsystem_vendor_id = RTE_PCI_ANY_ID,
+		.subsystem_device_id = RTE_PCI_ANY_ID,
+	},
+	{ .vendor_id = 0 },
+};
+
 RTE_PMD_REGISTER_VDEV(net_ism, ism_vdev_driver);
 RTE_PMD_REGISTER_ALIAS(net_ism, eth_ism);
 RTE_PMD_REGISTER_PARAM_STRING(net_ism, ISM_DEVARGS_HELP);
+RTE_PMD_REGISTER_PCI_TABLE(net_ism, ism_pci_ids);
+RTE_PMD_REGISTER_KMOD_DEP(net_ism, "ism_vfio_pci");
 
 RTE_INIT(ism_init)
 {
