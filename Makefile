@@ -4,8 +4,8 @@
 #                exchanging traffic over net_ism and print a summary table
 #   make demo-lib  the same without DPDK: an SMC-D style stream on lib/ism
 #   make test    set up, build and run every default test suite: host,
-#                ASan/UBSan, and s390x (big-endian, under qemu-user);
-#                ends with "N passed, N failed"
+#                ASan/UBSan, s390x (big-endian, under qemu-user), and short
+#                libFuzzer runs; ends with "N passed, N failed"
 #   make check   host test suites only (after a build)
 #
 # MESON_ARGS adds meson options to every configuration (CI: -Dwerror=true).
@@ -14,7 +14,8 @@ BUILD ?= build
 MESON_ARGS ?=
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
-.PHONY: all setup build demo demo-lib check test test-host test-asan test-s390x clean
+.PHONY: all setup build demo demo-lib check test test-host test-asan test-s390x \
+	test-fuzz clean
 
 all: build
 
@@ -49,17 +50,47 @@ test-s390x: setup
 	ninja -C build-s390x
 	$(MESON_TEST) -C build-s390x --suite unit --timeout-multiplier 4
 
-# Run all three even if one fails, then count every test of every build.
+# libFuzzer targets (clang), each run for a short fixed time. Warnings are
+# not errors here: clang warns about other things than the gcc builds do.
+test-fuzz: setup
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz \
+		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug
+	ninja -C build-fuzz
+	$(MESON_TEST) -C build-fuzz --suite fuzz
+
+# Run them all even if one fails, then count every test of every build.
 test:
 	@rc=0; \
 	$(MAKE) --no-print-directory test-host || rc=1; \
 	$(MAKE) --no-print-directory test-asan || rc=1; \
 	$(MAKE) --no-print-directory test-s390x || rc=1; \
-	/usr/bin/python3 devtools/test_summary.py $(BUILD) build-asan build-s390x || rc=1; \
+	$(MAKE) --no-print-directory test-fuzz || rc=1; \
+	/usr/bin/python3 devtools/test_summary.py $(BUILD) build-asan build-s390x \
+		build-fuzz || rc=1; \
 	exit $$rc
 
 # --- vfio_ism bus (drivers/bus/vfio_ism) targets ---
+#   make test-bus        the bus suite (emulated ism_vfio_pci) on $(BUILD)
+#   make test-bus-asan   the bus suite built with ASan/UBSan; LeakSanitizer
+#                        fails a test that leaks (100 hotplug cycles
+#                        included); only the bus targets are built
+BUS_ASAN ?= build-bus-asan
+BUS_TEST_TARGETS = $(addprefix test/bus/test_bus_,scan lib store hotplug vanish)
+
+.PHONY: test-bus test-bus-asan
+
+test-bus: build
+	$(MESON_TEST) -C $(BUILD) --suite bus
+
+test-bus-asan: setup
+	@[ -f $(BUS_ASAN)/build.ninja ] || meson setup $(BUS_ASAN) \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug $(MESON_ARGS)
+	ninja -C $(BUS_ASAN) $(BUS_TEST_TARGETS)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(MESON_TEST) -C $(BUS_ASAN) --suite bus --no-rebuild
 # --- end of vfio_ism bus targets ---
 
 clean:
-	rm -rf $(BUILD) build-asan build-s390x
+	rm -rf $(BUILD) build-asan build-s390x build-fuzz

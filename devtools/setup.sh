@@ -24,6 +24,7 @@ packages=(
 	libdpdk-dev dpdk dpdk-dev libnuma-dev python3-pyelftools
 	dpkg-dev xz-utils
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static
+	clang libclang-rt-14-dev
 )
 
 say() { printf 'setup: %s\n' "$*"; }

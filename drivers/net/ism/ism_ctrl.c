@@ -510,3 +510,15 @@ ism_ctrl_unlock(struct ism_port *p)
 {
 	pthread_mutex_unlock(&p->ctrl_lock);
 }
+
+/* Feed one event to the control plane as if it came from the IEQ: for the
+ * fuzz target and tests, which cannot make a peer misbehave on demand. */
+void
+ism_ctrl_inject_event(struct ism_port *p, const struct ism_event *ev)
+{
+	pthread_mutex_lock(&p->ctrl_lock);
+	on_event(p, ev);
+	if (p->started && !p->link_up)
+		try_link_up(p);
+	pthread_mutex_unlock(&p->ctrl_lock);
+}

@@ -180,6 +180,7 @@ int ism_ctrl_start(struct ism_port *p);
 void ism_ctrl_stop(struct ism_port *p);
 /* Caller holds the control lock. */
 int ism_ctrl_rx_intr(struct ism_port *p, uint16_t qid, bool on);
+void ism_ctrl_inject_event(struct ism_port *p, const struct ism_event *ev);
 void ism_ctrl_lock(struct ism_port *p);
 void ism_ctrl_unlock(struct ism_port *p);
 
