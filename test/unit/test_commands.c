@@ -313,6 +313,7 @@ test_close_event(void)
 
 	p.rgid = gid_c;
 	CHECK_EQ(ism_dmb_register(a, &p, &d), 0, "a's DMB written by c");
+	ism_poll_events(a, NULL, NULL);	/* drop older news */
 	ism_dev_close(c);
 	CHECK_EQ(tu_collect(a, &q, 1, 2000), 0, "a hears that c went away");
 	CHECK_EQ(q.ev[0].type, ISM_EVENT_GID, "GID event");
@@ -321,6 +322,49 @@ test_close_event(void)
 	CHECK_EQ(ism_query_rgid(a, gid_c, false, 0), -EHOSTUNREACH,
 		 "c is no longer reachable");
 	CHECK_EQ(ism_dmb_unregister(a, d), 0, "a unregisters the orphan DMB");
+}
+
+/* A function that only writes into a peer's DMB hears when that peer goes,
+ * even after the peer unregistered the DMB on its way out. */
+static void
+test_close_event_writer(void)
+{
+	struct ism_dmb_params p = { .len = 4096, .rgid = ism_dev_gid(a) };
+	struct ism_dev *c = tu_open(FABRIC);
+	struct tu_events q = { 0 };
+	uint64_t gid_c = ism_dev_gid(c);
+	struct ism_dmb *d;
+
+	CHECK_EQ(ism_dmb_register(c, &p, &d), 0, "c's DMB written by a");
+	ism_poll_events(a, NULL, NULL);
+	ism_dev_close(c);	/* unregisters the DMB, then detaches */
+	CHECK_EQ(tu_collect(a, &q, 1, 2000), 0, "a, the writer, hears that c went away");
+	CHECK(q.ev[0].type == ISM_EVENT_GID && q.ev[0].tok == gid_c,
+	      "GID event names c");
+}
+
+static void
+test_labels_and_stat(void)
+{
+	struct ism_model_stat st;
+	struct ism_transport *ta = ism_dev_transport(a);
+	uint64_t gids[4];
+
+	CHECK_EQ(ism_model_set_label(ta, "alpha"), 0, "label a");
+	CHECK_EQ(ism_model_set_label(ism_dev_transport(b), "alpha"), 0, "label b");
+	CHECK_EQ(ism_model_find_label(ta, "alpha", gids, 4), 1,
+		 "a finds one other function labelled alpha");
+	CHECK_EQ(gids[0], ism_dev_gid(b), "it is b");
+	CHECK_EQ(ism_model_find_label(ta, "beta", gids, 4), 0, "nobody is beta");
+	CHECK_EQ(ism_model_set_label(ta, ""), -EINVAL, "empty label refused");
+	CHECK_EQ(ism_model_set_label(ta, "a-label-that-is-longer-than-31-chars"),
+		 -EINVAL, "32-character label refused");
+	CHECK_EQ(ism_model_stat(FABRIC, &st), 0, "fabric stat");
+	CHECK_EQ(st.functions, 2, "two functions attached");
+	CHECK(st.heap_pages_used >= 4, "their SBAs and IEQs use heap pages (%llu)",
+	      (unsigned long long)st.heap_pages_used);
+	CHECK_EQ(ism_model_stat("no-such-fabric", &st), -ENOENT,
+		 "stat of a missing fabric creates nothing");
 }
 
 int
@@ -339,6 +383,8 @@ main(void)
 	test_raw_channel();
 	test_unreg_order();
 	test_close_event();
+	test_close_event_writer();
+	test_labels_and_stat();
 	ism_dev_close(b);
 	ism_dev_close(a);
 	return check_done();
