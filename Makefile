@@ -4,8 +4,9 @@
 #                exchanging traffic over net_ism and print a summary table
 #   make demo-lib  the same without DPDK: an SMC-D style stream on lib/ism
 #   make test    set up, build and run every default test suite: host,
-#                ASan/UBSan, s390x (big-endian, under qemu-user), and short
-#                libFuzzer runs; ends with "N passed, N failed"
+#                ASan/UBSan (unit and bus), s390x (big-endian, under
+#                qemu-user), and short libFuzzer runs; ends with
+#                "N passed, N failed"
 #   make check   host test suites only (after a build)
 #
 # MESON_ARGS adds meson options to every configuration (CI: -Dwerror=true).
@@ -65,9 +66,10 @@ test:
 	$(MAKE) --no-print-directory test-host || rc=1; \
 	$(MAKE) --no-print-directory test-asan || rc=1; \
 	$(MAKE) --no-print-directory test-s390x || rc=1; \
+	$(MAKE) --no-print-directory test-bus-asan || rc=1; \
 	$(MAKE) --no-print-directory test-fuzz || rc=1; \
 	/usr/bin/python3 devtools/test_summary.py $(BUILD) build-asan build-s390x \
-		build-fuzz || rc=1; \
+		$(BUS_ASAN) build-fuzz || rc=1; \
 	exit $$rc
 
 # --- vfio_ism bus (drivers/bus/vfio_ism) targets ---
@@ -93,4 +95,4 @@ test-bus-asan: setup
 # --- end of vfio_ism bus targets ---
 
 clean:
-	rm -rf $(BUILD) build-asan build-s390x build-fuzz
+	rm -rf $(BUILD) build-asan build-s390x build-fuzz $(BUS_ASAN)

@@ -48,6 +48,7 @@ struct rte_vfio_ism_device {
 	struct rte_pci_addr addr;
 	struct rte_pci_id id;			/* vendor/device from sysfs */
 	int iommu_group;			/* from the iommu_group link */
+	char bus_info[64];			/* device.bus_info */
 	/* Valid while probed (between the bus's open and remove): */
 	uint32_t max_store;	/* maxstbl, at most ISM_MAX_STORE */
 	struct rte_intr_handle *intr_handle;	/* MSI eventfd, or NULL */

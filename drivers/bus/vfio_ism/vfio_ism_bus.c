@@ -62,8 +62,11 @@ probe_one(struct rte_vfio_ism_device *dev)
 	struct rte_vfio_ism_driver *drv;
 	int rc;
 
-	if (dev->device.driver != NULL)
-		return 0;
+	if (dev->device.driver != NULL) {
+		VISM_LOG(DEBUG, "%s: already probed by %s", dev->name,
+			 dev->driver->driver.name);
+		return -EEXIST;
+	}
 	dev->device.devargs = vfio_ism_devargs_lookup(&dev->addr);
 	if (vfio_ism_ignored(&dev->addr)) {
 		VISM_LOG(DEBUG, "%s: not probed: excluded by -a/-b", dev->name);

@@ -57,7 +57,8 @@ struct vfio_ism_hw {
 	int efd;			/* MSI eventfd, -1 without MSI */
 	struct rte_intr_handle *intr;
 	int gone;			/* errno once the function vanished */
-	uint32_t mz_seq;		/* memzone names */
+	uint32_t mz_seq;		/* memzone names: vism_<mz_tag>_<seq> */
+	char mz_tag[16];		/* the PCI address without punctuation */
 	uint32_t logged;		/* error messages printed so far */
 	/* counters, updated atomically */
 	uint64_t stores, loads, retries, refused, errors;

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ethdev throughput between two ports of this process (net_ism, or any
+ * other PMD such as net_memif for comparison): a worker lcore transmits on
+ * one port, the main lcore receives on the other and checks the sequence
+ * number in every frame, so loss and reordering are counted, not guessed.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "perf.h"
+
+#define SEQ_OFF 16	/* after the Ethernet header */
+
+static const uint32_t mix[] = { 64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500 };
+
+struct tx_ctx {
+	const struct perf_opts *o;
+	struct rte_mempool *mp;
+	uint32_t size;
+	volatile bool stop;
+	uint64_t sent;
+};
+
+static inline uint32_t
+frame_size(uint32_t size, uint64_t seq)
+{
+	return size != PERF_MIX ? size : mix[seq % RTE_DIM(mix)];
+}
+
+static int
+tx_main(void *arg)
+{
+	struct tx_ctx *c = arg;
+	struct rte_mbuf *pk[64];
+	uint16_t burst = c->o->burst, have = 0;
+	uint64_t seq = 0;
+
+	while (!c->stop) {
+		if (have < burst) {
+			if (rte_pktmbuf_alloc_bulk(c->mp, pk + have, burst - have) < 0)
+				continue;
+			for (uint16_t i = have; i < burst; i++) {
+				uint32_t len = frame_size(c->size, seq);
+				uint8_t *d = rte_pktmbuf_mtod(pk[i], uint8_t *);
+
+				memset(d, 0xff, 12);	/* broadcast, any source */
+				d[12] = 0x88;		/* local experimental type */
+				d[13] = 0xb5;
+				memcpy(d + SEQ_OFF, &seq, sizeof(seq));
+				pk[i]->data_len = (uint16_t)len;
+				pk[i]->pkt_len = len;
+				seq++;
+			}
+			have = burst;
+		}
+		uint16_t n = rte_eth_tx_burst(c->o->tx_port, 0, pk, have);
+
+		if (n > 0 && n < have)
+			memmove(pk, pk + n, (have - n) * sizeof(pk[0]));
+		have -= n;
+		c->sent += n;
+	}
+	rte_pktmbuf_free_bulk(pk, have);
+	return 0;
+}
+
+static void
+measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
+	struct perf_row *row)
+{
+	struct tx_ctx c = { .o = o, .mp = mp, .size = size };
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+	struct rte_mbuf *pk[64];
+	uint64_t expect = 0, got = 0, bytes = 0, lost = 0, bad = 0;
+	uint64_t w_got = 0, w_bytes = 0;
+	double t0 = perf_now(), start = 0, last = t0, now;
+	const double warmup = 0.3;
+
+	rte_eal_remote_launch(tx_main, &c, worker);
+	for (;;) {
+		uint16_t n = rte_eth_rx_burst(o->rx_port, 0, pk, o->burst);
+
+		for (uint16_t i = 0; i < n; i++) {
+			uint64_t seq;
+
+			memcpy(&seq, rte_pktmbuf_mtod(pk[i], uint8_t *) + SEQ_OFF,
+			       sizeof(seq));
+			if (seq > expect)
+				lost += seq - expect;
+			else if (seq < expect)
+				bad++;
+			if (pk[i]->pkt_len != frame_size(size, seq))
+				bad++;
+			expect = seq + 1;
+			bytes += pk[i]->pkt_len;
+		}
+		got += n;
+		rte_pktmbuf_free_bulk(pk, n);
+		now = perf_now();
+		if (start == 0 && now - t0 >= warmup) {
+			start = now;
+			w_got = got;
+			w_bytes = bytes;
+		}
+		if (start != 0 && now - last >= 1.0) {
+			last = now;
+			perf_progress(o, "stream %u bytes: %.2f Mpps", size,
+				      (got - w_got) / (now - start) / 1e6);
+		}
+		if (start != 0 && now - start >= o->seconds)
+			break;
+	}
+	c.stop = true;
+	rte_eal_wait_lcore(worker);
+	/* what was accepted but is still in flight is not lost: drain */
+	for (double end = perf_now() + 0.5; perf_now() < end;) {
+		uint16_t n = rte_eth_rx_burst(o->rx_port, 0, pk, o->burst);
+
+		for (uint16_t i = 0; i < n; i++) {
+			uint64_t seq;
+
+			memcpy(&seq, rte_pktmbuf_mtod(pk[i], uint8_t *) + SEQ_OFF,
+			       sizeof(seq));
+			if (seq > expect)
+				lost += seq - expect;
+			expect = seq + 1;
+		}
+		rte_pktmbuf_free_bulk(pk, n);
+	}
+	lost += c.sent - expect;	/* accepted, never seen */
+	snprintf(row->what, sizeof(row->what), "stream");
+	row->size = size;
+	row->seconds = now - start;
+	row->count = got - w_got;
+	row->ops = (double)row->count / row->seconds;
+	row->gbits = (double)(bytes - w_bytes) * 8 / row->seconds / 1e9;
+	row->gbytes = row->gbits / 8;
+	row->lost = lost;
+	row->bad = bad;
+}
+
+int
+perf_stream(const struct perf_opts *o, struct perf_report *rep)
+{
+	struct rte_mempool *mp;
+	uint32_t room = 0;
+
+	for (int i = 0; i < o->nb_sizes; i++)
+		room = RTE_MAX(room, o->sizes[i] == PERF_MIX ? 1500 : o->sizes[i]);
+	if (rte_lcore_count() < 2) {
+		fprintf(stderr, "ism-perf: stream needs two lcores (e.g. -l 0,1): one sends, one receives\n");
+		return -1;
+	}
+	mp = rte_pktmbuf_pool_create("perf_tx", 16383, 256, 0,
+				     RTE_MAX(room, 2048u) + RTE_PKTMBUF_HEADROOM,
+				     rte_socket_id());
+	if (mp == NULL) {
+		fprintf(stderr, "ism-perf: no mbuf pool: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	rep->mode = "stream";
+	for (int i = 0; i < o->nb_sizes; i++)
+		measure(o, mp, o->sizes[i], &rep->rows[rep->nb_rows++]);
+	return 0;
+}

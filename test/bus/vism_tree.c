@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfio-ism-emu-tree: build a fake sysfs tree for the ism_vfio_pci
+ * emulation, e.g. for dpdk-testpmd with LD_PRELOAD=libvfio_ism_emu.so.
+ *
+ *   vfio-ism-emu-tree [-d DIR] FUNC...
+ *   FUNC = ADDR[,driver=NAME][,group=N][,vendor=V][,device=D][,KEY=VAL...]
+ *
+ * driver defaults to ism_vfio_pci (driver= with no name: unbound), group
+ * to a new number per function (group=-1: none); other keys go to the
+ * function's ism_emu file (shift, maxstbl, bar0_size, bar2_size, mmap, msi,
+ * fabric). Prints the tree's root: export VFIO_ISM_SYSFS_ROOT=<it>.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vism_sysfs.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: vfio-ism-emu-tree [-d DIR] ADDR[,driver=NAME][,group=N][,KEY=VAL...]...\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	char root[PATH_MAX] = "";
+	int i = 1, rc, next_group = 1;
+
+	if (argc > 2 && strcmp(argv[1], "-d") == 0) {
+		snprintf(root, sizeof(root), "%s", argv[2]);
+		i = 3;
+	}
+	if (i >= argc)
+		usage();
+	if (root[0] == '\0')
+		rc = vism_sysfs_create(root, sizeof(root));
+	else
+		rc = vism_sysfs_init(root);
+	if (rc < 0) {
+		fprintf(stderr, "vfio-ism-emu-tree: cannot create the tree: %s\n",
+			strerror(-rc));
+		return 1;
+	}
+	for (; i < argc; i++) {
+		char emu[256], *spec = strdup(argv[i]);
+		struct vism_fn fn;
+
+		if (spec == NULL || vism_sysfs_parse(spec, &fn, emu, sizeof(emu)) < 0) {
+			fprintf(stderr, "vfio-ism-emu-tree: bad function \"%s\"\n",
+				argv[i]);
+			return 1;
+		}
+		if (strstr(argv[i], "driver=") == NULL)
+			fn.driver = "ism_vfio_pci";
+		if (strstr(argv[i], "group=") == NULL)
+			fn.group = next_group;
+		if (fn.group >= next_group)
+			next_group = fn.group + 1;
+		rc = vism_sysfs_add(root, &fn);
+		if (rc < 0) {
+			fprintf(stderr, "vfio-ism-emu-tree: cannot add %s: %s\n",
+				fn.addr, strerror(-rc));
+			return 1;
+		}
+		free(spec);
+	}
+	printf("%s\n", root);
+	return 0;
+}
