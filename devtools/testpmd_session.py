@@ -22,7 +22,7 @@ class TestPmd:
     """A testpmd process whose output is collected line by line."""
 
     def __init__(self, name, plugin_dir, vdev, lcores="0,1", main_lcore=0,
-                 extra_eal=(), extra_app=()):
+                 extra_eal=(), extra_app=(), env=None):
         self.name = name
         self.lines = []
         self.lock = threading.Condition()
@@ -30,10 +30,11 @@ class TestPmd:
                "-l", lcores, "--main-lcore", str(main_lcore),
                "--no-huge", "-m", "512", "--no-pci",
                "--file-prefix", f"ism-{name}-{os.getpid()}",
-               "-d", plugin_dir, "--vdev", vdev, *extra_eal,
+               "-d", plugin_dir, *(["--vdev", vdev] if vdev else []), *extra_eal,
                "--", "-i", "--total-num-mbufs=16384", *extra_app]
         self.cmdline = " ".join(cmd[3:])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     env={**os.environ, **(env or {})},
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True,
                                      bufsize=1)

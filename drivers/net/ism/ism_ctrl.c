@@ -216,8 +216,8 @@ peer_gone(struct ism_port *p, const char *why)
 	link_down(p, why);
 	reset_rings(p);
 	forget_peer_session(p);
-	if (p->args.pair[0] != '\0')
-		p->peer_gid = 0;	/* find it again by its label */
+	if (p->args.pair[0] != '\0' || p->args.peer_any)
+		p->peer_gid = 0;	/* find it again (label, or its HELLO) */
 }
 
 /* The peer stopped: its rings go away, but what it already put into ours
@@ -307,6 +307,12 @@ on_event(void *arg, const struct ism_event *ev)
 			peer_gone(p, "peer function gone (GID event)");
 		return;
 	}
+	if (p->peer_gid == 0 && p->args.peer_any && ev->type == ISM_EVENT_SWR &&
+	    code == ISM_CTRL_HELLO && ev->tok != 0) {
+		p->peer_gid = ev->tok;
+		PORT_LOG(p, INFO, "peer=any: pairing with %016" PRIx64 ", the first to say HELLO",
+			 p->peer_gid);
+	}
 	if (ev->type != ISM_EVENT_SWR || p->peer_gid == 0 ||
 	    ev->tok != p->peer_gid) {
 		p->ctrl_ignored++;
@@ -333,7 +339,7 @@ discover_peer(struct ism_port *p)
 	uint64_t gids[2];
 	int n;
 
-	if (p->peer_gid != 0)
+	if (p->peer_gid != 0 || p->args.peer_any)
 		return;
 	if (p->args.peer != 0) {
 		if (ism_query_rgid(p->dev, p->args.peer, false, 0) == 0)

@@ -15,12 +15,13 @@
 #define ARG_QUEUES	"queues"
 #define ARG_MAC		"mac"
 #define ARG_HB_TIMEOUT	"hb_timeout"
+#define ARG_DRIVER	"driver"	/* the driver layer of "bus=../class=../driver=net_ism,.." */
 
 const char ism_devargs_help[] = ISM_DEVARGS_HELP;
 
 static const char *const valid_keys[] = {
 	ARG_FABRIC, ARG_PAIR, ARG_PEER, ARG_DMB_SIZE, ARG_QUEUES, ARG_MAC,
-	ARG_HB_TIMEOUT, NULL,
+	ARG_HB_TIMEOUT, ARG_DRIVER, NULL,
 };
 
 struct parse_ctx {
@@ -70,11 +71,22 @@ parse_one(const char *key, const char *value, void *opaque)
 	uint64_t v;
 	int rc;
 
+	if (strcmp(key, ARG_DRIVER) == 0) {
+		if (strcmp(value, "net_ism") != 0) {
+			ISM_LOG(ERR, "%s: driver=%s names another driver", c->dev, value);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (strcmp(key, ARG_FABRIC) == 0)
 		return parse_name(c->dev, key, value, a->fabric, sizeof(a->fabric));
 	if (strcmp(key, ARG_PAIR) == 0)
 		return parse_name(c->dev, key, value, a->pair, sizeof(a->pair));
 	if (strcmp(key, ARG_PEER) == 0) {
+		if (strcmp(value, "any") == 0) {
+			a->peer_any = true;
+			return 0;
+		}
 		rc = parse_uint(c->dev, key, value, 1, UINT64_MAX, &v);
 		if (rc == 0)
 			a->peer = v;
@@ -179,12 +191,12 @@ ism_devargs_parse(const char *dev, const char *args, bool model,
 			dev, a->fabric);
 		return -EINVAL;
 	}
-	if (a->peer == 0 && a->pair[0] == '\0') {
-		ISM_LOG(ERR, "%s: needs peer=<gid>%s", dev,
+	if (a->peer == 0 && !a->peer_any && a->pair[0] == '\0') {
+		ISM_LOG(ERR, "%s: needs peer=<gid> or peer=any%s", dev,
 			model ? " or pair=<label> (both ports use the same label)" : "");
 		return -EINVAL;
 	}
-	if (a->peer != 0 && a->pair[0] != '\0') {
+	if ((a->peer != 0 || a->peer_any) && a->pair[0] != '\0') {
 		ISM_LOG(ERR, "%s: give peer= or pair=, not both", dev);
 		return -EINVAL;
 	}

@@ -18,8 +18,11 @@
 #include "ism_ethdev.h"
 #include "ism_ring.h"
 #include "rte_pmd_ism.h"
+#ifdef RTE_NET_ISM_VFIO_ISM
+#include "bus_vfio_ism_driver.h"
+#endif
 
-RTE_LOG_REGISTER_DEFAULT(ism_logtype, NOTICE);
+RTE_LOG_REGISTER(ism_logtype, pmd.net.ism, NOTICE);
 
 uint64_t
 ism_now_ms(void)
@@ -424,10 +427,15 @@ port_init(struct rte_eth_dev *eth, struct ism_transport *t, const char *name,
 		PORT_LOG(p, ERR, "cannot start the control alarm");
 		goto fail;
 	}
-	PORT_LOG(p, INFO, "gid %016" PRIx64 " on %s, %s%s%s, DMB %u bytes",
-		 ism_dev_gid(p->dev), t->name,
-		 args->peer ? "peer " : "pair ", args->pair,
-		 args->peer ? "" : "", args->dmb_size);
+	if (args->pair[0] != '\0')
+		PORT_LOG(p, INFO, "gid %016" PRIx64 " on %s, pair '%s', DMB %u bytes",
+			 ism_dev_gid(p->dev), t->name, args->pair, args->dmb_size);
+	else if (args->peer_any)
+		PORT_LOG(p, INFO, "gid %016" PRIx64 " on %s, peer any, DMB %u bytes",
+			 ism_dev_gid(p->dev), t->name, args->dmb_size);
+	else
+		PORT_LOG(p, INFO, "gid %016" PRIx64 " on %s, peer %016" PRIx64 ", DMB %u bytes",
+			 ism_dev_gid(p->dev), t->name, args->peer, args->dmb_size);
 	return 0;
 fail:
 	if (p->intr != NULL) {
@@ -511,6 +519,61 @@ static struct rte_vdev_driver ism_vdev_driver = {
 	.remove = ism_vdev_remove,
 };
 
+#ifdef RTE_NET_ISM_VFIO_ISM
+/* A function found by the vfio_ism bus: same port, vfio transport. */
+struct vfio_init {
+	struct ism_transport *t;
+	const struct ism_devargs *args;
+	const char *name;
+};
+
+static int
+vfio_eth_init(struct rte_eth_dev *eth, void *arg)
+{
+	const struct vfio_init *vi = arg;
+
+	return port_init(eth, vi->t, vi->name, vi->args);
+}
+
+static int
+ism_vfio_probe(struct rte_vfio_ism_driver *drv, struct rte_vfio_ism_device *dev)
+{
+	struct rte_devargs *da = dev->device.devargs;
+	struct ism_devargs args;
+	struct vfio_init vi = { .args = &args, .name = dev->name };
+	int rc;
+
+	RTE_SET_USED(drv);
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -ENOTSUP;
+	rc = ism_devargs_parse(dev->name, da != NULL ? da->args : NULL, false,
+			       &args);
+	if (rc < 0)
+		return rc;
+	rc = rte_vfio_ism_transport_get(dev, &vi.t);
+	if (rc < 0) {
+		ISM_LOG(ERR, "%s: no transport from the vfio_ism bus: %s",
+			dev->name, strerror(-rc));
+		return rc;
+	}
+	/* port_init() owns the transport from here, also on failure */
+	return rte_eth_dev_create(&dev->device, dev->name,
+				  sizeof(struct ism_port), NULL, NULL,
+				  vfio_eth_init, &vi);
+}
+
+static int
+ism_vfio_remove(struct rte_vfio_ism_device *dev)
+{
+	struct rte_eth_dev *eth = rte_eth_dev_allocated(dev->name);
+
+	if (eth == NULL)
+		return 0;
+	eth_ism_close(eth);
+	return rte_eth_dev_release_port(eth);
+}
+#endif
+
 /* The functions this driver takes on the vfio_ism bus. */
 static const struct rte_pci_id ism_pci_ids[] __rte_used = {
 	{
@@ -528,6 +591,16 @@ RTE_PMD_REGISTER_ALIAS(net_ism, eth_ism);
 RTE_PMD_REGISTER_PARAM_STRING(net_ism, ISM_DEVARGS_HELP);
 RTE_PMD_REGISTER_PCI_TABLE(net_ism, ism_pci_ids);
 RTE_PMD_REGISTER_KMOD_DEP(net_ism, "ism_vfio_pci");
+
+#ifdef RTE_NET_ISM_VFIO_ISM
+static struct rte_vfio_ism_driver ism_vfio_driver = {
+	.id_table = ism_pci_ids,
+	.probe = ism_vfio_probe,
+	.remove = ism_vfio_remove,
+};
+
+RTE_PMD_REGISTER_VFIO_ISM(net_ism, ism_vfio_driver);
+#endif
 
 RTE_INIT(ism_init)
 {

@@ -95,7 +95,8 @@ struct ism_txq {
 struct ism_devargs {
 	char fabric[ISM_MODEL_NAME_MAX + 1];
 	char pair[ISM_MODEL_LABEL_MAX + 1];
-	uint64_t peer;			/* 0: find it by pair= */
+	uint64_t peer;			/* 0: find it by pair= or peer=any */
+	bool peer_any;			/* pair with whoever says HELLO first */
 	uint32_t dmb_size;
 	uint16_t queues;
 	uint32_t hb_timeout_ms;
@@ -166,7 +167,7 @@ uint64_t ism_now_ms(void);
 
 /* ism_devargs.c */
 #define ISM_DEVARGS_HELP \
-	"fabric=<name> pair=<label> peer=<gid> " \
+	"fabric=<name> pair=<label> peer=<gid>|any " \
 	"dmb_size=<16384..1048576, multiple of 4096> queues=<1..16> " \
 	"mac=<xx:xx:xx:xx:xx:xx> hb_timeout=<ms>"
 int ism_devargs_parse(const char *name, const char *args, bool model,
