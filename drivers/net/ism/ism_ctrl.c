@@ -141,12 +141,22 @@ static void
 free_retired(struct ism_port *p, bool force)
 {
 	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++) {
-		if (p->retired[q] == NULL)
+		if (!force &&
+		    ((p->rxq[q] != NULL && !ism_qctl_taken(&p->rxq[q]->ctl)) ||
+		     (p->txq[q] != NULL && !ism_qctl_taken(&p->txq[q]->ctl))))
 			continue;
-		if (force || ((p->rxq[q] == NULL || ism_qctl_taken(&p->rxq[q]->ctl)) &&
-			      (p->txq[q] == NULL || ism_qctl_taken(&p->txq[q]->ctl))))
-			dmb_release(p, &p->retired[q]);
+		for (int i = 0; i < ISM_MAX_RETIRED; i++)
+			dmb_release(p, &p->retired[q][i]);
 	}
+}
+
+static struct ism_dmb **
+retired_slot(struct ism_port *p, uint16_t q)
+{
+	for (int i = 0; i < ISM_MAX_RETIRED; i++)
+		if (p->retired[q][i] == NULL)
+			return &p->retired[q][i];
+	return NULL;
 }
 
 /* Only while no lcore runs the queues (stopped port). */
@@ -182,8 +192,8 @@ register_rx_dmbs(struct ism_port *p)
 	if (p->rx_dmb_rgid == p->peer_gid)
 		return 0;
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		if (p->retired[q] != NULL)
-			return -EBUSY;	/* the last switch is still under way */
+		if (p->rx_dmb[q] != NULL && retired_slot(p, q) == NULL)
+			return -EBUSY;	/* the queues never took the last ones */
 	}
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
 		rc = ism_dmb_register(p->dev, &prm, &fresh[q]);
@@ -196,7 +206,8 @@ register_rx_dmbs(struct ism_port *p)
 		}
 	}
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		p->retired[q] = p->rx_dmb[q];
+		if (p->rx_dmb[q] != NULL)
+			*retired_slot(p, q) = p->rx_dmb[q];
 		p->rx_dmb[q] = fresh[q];
 		memset(&p->qconf[q], 0, sizeof(p->qconf[q]));
 		p->qconf[q].local = fresh[q]->addr;
@@ -232,13 +243,11 @@ peer_bye(struct ism_port *p)
 static void
 on_hello(struct ism_port *p, uint64_t info)
 {
-	unsigned int version = info >> 56, nq = (info >> 48) & 0xff;
-	unsigned int mtu = (info >> 32) & 0xffff, pages = (info >> 16) & 0xffff;
 	uint16_t session = info & 0xffff;
 
 	if (p->peer_hello && session == p->peer_session) {
 		/* the peer lost our READY (or its link): say it again */
-		if (p->peer_tok_mask == (1u << p->peer_nq) - 1)
+		if (p->peer_nq > 0 && p->peer_tok_mask == (1u << p->peer_nq) - 1)
 			send_ctrl(p, ISM_CTRL_READY,
 				  p->peer_session | (uint64_t)p->session << 16);
 		return;
@@ -249,30 +258,49 @@ on_hello(struct ism_port *p, uint64_t info)
 	forget_peer_session(p);
 	p->peer_hello = true;
 	p->peer_session = session;
-	p->peer_nq = nq;
-	p->peer_mtu = mtu;
-	p->peer_dmb_size = pages * 4096;
+	p->peer_version = info >> 56;
+	p->peer_nq = (info >> 48) & 0xff;
+	p->peer_mtu = (info >> 32) & 0xffff;
+	p->peer_dmb_size = ((info >> 16) & 0xffff) * 4096;
 	p->handshakes++;
-	if (version != HELLO_VERSION) {
-		PORT_LOG(p, ERR, "peer %016" PRIx64 " speaks control version %u, we speak %u: link stays down",
-			 p->peer_gid, version, HELLO_VERSION);
-		p->peer_mismatch = true;
+}
+
+/*
+ * Whether the peer's configuration fits ours. Checked when the link could
+ * come up, not when HELLO arrives: the peer may well speak before this
+ * port is configured. Each mismatch is logged once per peer session.
+ */
+static bool
+peer_config_ok(struct ism_port *p)
+{
+	bool ok = true;
+
+	if (p->peer_version != HELLO_VERSION) {
+		if (!p->peer_mismatch)
+			PORT_LOG(p, ERR, "peer %016" PRIx64 " speaks control version %u, we speak %u: link stays down",
+				 p->peer_gid, p->peer_version, HELLO_VERSION);
+		ok = false;
 	}
-	if (nq != p->nb_queues) {
-		PORT_LOG(p, ERR, "queue count mismatch: local %u, peer %u: link stays down until both configure the same",
-			 p->nb_queues, nq);
-		p->peer_mismatch = true;
+	if (p->peer_nq != p->nb_queues) {
+		if (!p->peer_mismatch)
+			PORT_LOG(p, ERR, "queue count mismatch: local %u, peer %u: link stays down until both configure the same",
+				 p->nb_queues, p->peer_nq);
+		ok = false;
 	}
-	if (mtu != p->eth->data->mtu) {
-		PORT_LOG(p, ERR, "MTU mismatch: local %u, peer %u: link stays down until both set the same",
-			 p->eth->data->mtu, mtu);
-		p->peer_mismatch = true;
+	if (p->peer_mtu != p->eth->data->mtu) {
+		if (!p->peer_mismatch)
+			PORT_LOG(p, ERR, "MTU mismatch: local %u, peer %u: link stays down until both set the same",
+				 p->eth->data->mtu, p->peer_mtu);
+		ok = false;
 	}
 	if (p->peer_dmb_size < ISM_MIN_DMB_SIZE || p->peer_dmb_size > ISM_DMB_MAX_LEN) {
-		PORT_LOG(p, ERR, "peer announces a %u-byte DMB: link stays down",
-			 p->peer_dmb_size);
-		p->peer_mismatch = true;
+		if (!p->peer_mismatch)
+			PORT_LOG(p, ERR, "peer announces a %u-byte DMB: link stays down",
+				 p->peer_dmb_size);
+		ok = false;
 	}
+	p->peer_mismatch = !ok;
+	return ok;
 }
 
 static void
@@ -319,6 +347,9 @@ on_event(void *arg, const struct ism_event *ev)
 		return;
 	}
 	p->last_peer_ms = ism_now_ms();
+	PORT_LOG(p, DEBUG, "event 0x%x info %016" PRIx64 " (started %d, hello %d, tokens %#x, has ours %d, link %d)",
+		 code, ev->info, p->started, p->peer_hello, p->peer_tok_mask,
+		 p->peer_has_ours, p->link_up);
 	if (code == ISM_CTRL_HELLO)
 		on_hello(p, ev->info);
 	else if (code >= ISM_CTRL_TOKENS && code < ISM_CTRL_TOKENS + ISM_MAX_QUEUES)
@@ -362,7 +393,7 @@ try_link_up(struct ism_port *p)
 {
 	uint32_t all = (1u << p->nb_queues) - 1;
 
-	if (!p->started || !p->peer_hello || p->peer_mismatch ||
+	if (!p->started || !p->peer_hello || !peer_config_ok(p) ||
 	    !p->peer_has_ours || p->peer_tok_mask != all ||
 	    p->rx_dmb_rgid != p->peer_gid)
 		return;

@@ -29,6 +29,7 @@ extern int ism_logtype;
 #define ISM_DEFAULT_HB_TIMEOUT_MS	1000
 #define ISM_CTRL_PERIOD_US	10000
 #define ISM_HELLO_PERIOD_MS	100
+#define ISM_MAX_RETIRED		4
 
 struct ism_port;
 
@@ -127,12 +128,14 @@ struct ism_port {
 	uint16_t session;		/* ours, new on every start */
 	uint16_t nb_queues;		/* configured queue pairs */
 	struct ism_dmb *rx_dmb[ISM_MAX_QUEUES];
-	struct ism_dmb *retired[ISM_MAX_QUEUES];	/* freed once unused */
+	/* replaced DMBs, freed once the queue took the newer configuration */
+	struct ism_dmb *retired[ISM_MAX_QUEUES][ISM_MAX_RETIRED];
 	struct ism_qconf qconf[ISM_MAX_QUEUES];		/* as last posted */
 	uint64_t rx_dmb_rgid;		/* the peer they were registered for */
 	bool peer_hello;
-	bool peer_mismatch;
+	bool peer_mismatch;		/* logged for this peer session */
 	uint16_t peer_session;
+	uint16_t peer_version;
 	uint16_t peer_nq;
 	uint16_t peer_mtu;
 	uint32_t peer_dmb_size;
