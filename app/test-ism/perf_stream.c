@@ -145,6 +145,27 @@ measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	row->bad = bad;
 }
 
+/* Nothing arrived: say what the two ports think, for whoever debugs it. */
+static void
+explain_silence(uint16_t port)
+{
+	struct rte_eth_xstat_name names[64];
+	struct rte_eth_xstat xs[64];
+	struct rte_eth_link link;
+	int n = rte_eth_xstats_get_names(port, names, RTE_DIM(names));
+
+	rte_eth_link_get_nowait(port, &link);
+	fprintf(stderr, "ism-perf: port %u link %s\n", port,
+		link.link_status ? "up" : "down");
+	if (n <= 0 || n > (int)RTE_DIM(names) ||
+	    rte_eth_xstats_get(port, xs, RTE_DIM(xs)) != n)
+		return;
+	for (int i = 0; i < n; i++)
+		if (xs[i].value != 0)
+			fprintf(stderr, "ism-perf:   %s = %" PRIu64 "\n",
+				names[xs[i].id].name, xs[i].value);
+}
+
 int
 perf_stream(const struct perf_opts *o, struct perf_report *rep)
 {
@@ -165,7 +186,16 @@ perf_stream(const struct perf_opts *o, struct perf_report *rep)
 		return -1;
 	}
 	rep->mode = "stream";
-	for (int i = 0; i < o->nb_sizes; i++)
-		measure(o, mp, o->sizes[i], &rep->rows[rep->nb_rows++]);
+	for (int i = 0; i < o->nb_sizes; i++) {
+		struct perf_row *row = &rep->rows[rep->nb_rows++];
+
+		measure(o, mp, o->sizes[i], row);
+		if (row->count == 0) {
+			fprintf(stderr, "ism-perf: no frame of %u bytes arrived\n",
+				o->sizes[i]);
+			explain_silence(o->tx_port);
+			explain_silence(o->rx_port);
+		}
+	}
 	return 0;
 }

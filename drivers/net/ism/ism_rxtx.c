@@ -147,8 +147,13 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		return 0;
 	ring = q->dmb + ISM_RING_DATA_OFF;
 	prod = ism_ring_load64(q->dmb, ISM_RING_PROD_OFF);
-	if (prod == q->cons)
+	if (prod == q->cons) {
+		/* a credit update that could not be stored before must not
+		 * wait for more data: the sender may be waiting for it */
+		if (unlikely(q->cons != q->cons_published))
+			rx_publish(q);
 		return 0;
+	}
 	if (unlikely(prod < q->cons || prod - q->cons > q->ring_size)) {
 		rx_resync(q, prod);
 		rx_publish(q);
