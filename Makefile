@@ -8,6 +8,9 @@
 #                qemu-user), and short libFuzzer runs; ends with
 #                "N passed, N failed"
 #   make check   host test suites only (after a build)
+#   make perf    net_ism against net_memif and memcpy, one run: writes
+#                doc/guides/perf/results.{json,png,rst}
+#   make perf-smoke  each ism-perf mode for a moment (suite perf)
 #
 # MESON_ARGS adds meson options to every configuration (CI: -Dwerror=true).
 
@@ -16,7 +19,7 @@ MESON_ARGS ?=
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
 .PHONY: all setup build demo demo-lib check test test-host test-asan test-s390x \
-	test-fuzz clean
+	test-fuzz perf perf-smoke clean
 
 all: build
 
@@ -37,6 +40,16 @@ check: build
 	$(MESON_TEST) -C $(BUILD) --no-suite perf
 
 test-host: check
+
+perf-smoke: build
+	$(MESON_TEST) -C $(BUILD) --suite perf
+
+# the chart needs matplotlib, which nothing else does
+perf: build
+	@/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || \
+		apt-get install -y -qq python3-matplotlib >/dev/null
+	/usr/bin/python3 devtools/perf_compare.py --build $(BUILD) \
+		--out doc/guides/perf --seconds 3
 
 test-asan: setup
 	@[ -f build-asan/build.ninja ] || meson setup build-asan \
