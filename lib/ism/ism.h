@@ -134,6 +134,15 @@ struct ism_dmb *ism_dmb_by_sba_idx(struct ism_dev *dev, unsigned int sba_idx);
 int ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
 	     uint32_t off, const void *buf, size_t len, bool sf);
 
+/*
+ * ism_move() with the data gathered from @iovcnt buffers: the split at
+ * 4 KiB boundaries is the same, each store takes what falls into it from
+ * consecutive buffers. Lets a sender pack many packets into few stores
+ * without copying them together first.
+ */
+int ism_movev(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
+	      uint32_t off, const struct iovec *iov, int iovcnt, bool sf);
+
 /* SIGNAL_IEQ: raise a software event (type ISM_EVENT_SWR) at rgid. */
 int ism_signal(struct ism_dev *dev, uint64_t rgid, uint32_t code,
 	       uint64_t info, bool trigger_irq);

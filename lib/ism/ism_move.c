@@ -5,17 +5,17 @@
  * signal flag, so the owner is told once, after all the data landed.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "ism_private.h"
 
-int
-ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
-	 uint32_t off, const void *buf, size_t len, bool sf)
+
+/* Refuse what no store could carry, before any store. */
+static int
+check_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
+	   uint32_t off, size_t len)
 {
 	struct ism_transport *t = dev->t;
-	const uint8_t *p = buf;
-	uint32_t max = t->max_store;
-	int rc;
 
 	if (len == 0) {
 		ISM_ERR("%s: zero-length move refused (it would issue no store)",
@@ -33,19 +33,102 @@ ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
 			t->name, (unsigned long long)r->tok, idx, r->len);
 		return -EINVAL;
 	}
+	return 0;
+}
 
+/* Bytes the store starting at @off may carry. */
+static inline uint32_t
+piece_len(const struct ism_transport *t, uint32_t off, size_t left)
+{
+	uint32_t room = ISM_STORE_BOUNDARY - (off % ISM_STORE_BOUNDARY);
+	uint32_t n = room < t->max_store ? room : t->max_store;
+
+	return n < left ? n : (uint32_t)left;
+}
+
+int
+ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
+	 uint32_t off, const void *buf, size_t len, bool sf)
+{
+	struct ism_transport *t = dev->t;
+	const uint8_t *p = buf;
+	int rc;
+
+	rc = check_move(dev, r, idx, off, len);
+	if (rc < 0)
+		return rc;
 	while (len > 0) {
-		uint32_t room = ISM_STORE_BOUNDARY - (off % ISM_STORE_BOUNDARY);
-		uint32_t n = room < max ? room : max;
+		uint32_t n = piece_len(t, off, len);
 
-		if (n > len)
-			n = (uint32_t)len;
 		rc = t->ops->write(t, ISM_BAR_DMB,
 				   ism_store_req(r->tok, idx, sf && n == len, off),
 				   p, n);
 		if (rc < 0)
 			return rc;
 		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Copy @len bytes of @iov, from @skip bytes into iov[0], to @dst. */
+static void
+gather(uint8_t *dst, const struct iovec *iov, size_t skip, size_t len)
+{
+	for (; len > 0; iov++, skip = 0) {
+		size_t n = iov->iov_len - skip < len ? iov->iov_len - skip : len;
+
+		memcpy(dst, (const uint8_t *)iov->iov_base + skip, n);
+		dst += n;
+		len -= n;
+	}
+}
+
+int
+ism_movev(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
+	  uint32_t off, const struct iovec *iov, int iovcnt, bool sf)
+{
+	struct ism_transport *t = dev->t;
+	uint8_t bounce[ISM_MAX_STORE];
+	size_t len = 0, skip = 0;
+	int vi = 0, rc;
+
+	for (int i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	rc = check_move(dev, r, idx, off, len);
+	if (rc < 0)
+		return rc;
+	while (len > 0) {
+		uint32_t n = piece_len(t, off, len);
+		uint64_t req = ism_store_req(r->tok, idx, sf && n == len, off);
+		size_t left = n;
+
+		while (iov[vi].iov_len == skip) {	/* empty buffers */
+			vi++;
+			skip = 0;
+		}
+		if (t->ops->writev != NULL) {
+			rc = t->ops->writev(t, ISM_BAR_DMB, req, iov + vi,
+					    iovcnt - vi, skip, n);
+		} else {
+			gather(bounce, iov + vi, skip, n);
+			rc = t->ops->write(t, ISM_BAR_DMB, req, bounce, n);
+		}
+		if (rc < 0)
+			return rc;
+		/* walk past the bytes this store took */
+		while (left > 0) {
+			size_t avail = iov[vi].iov_len - skip;
+
+			if (avail > left) {
+				skip += left;
+				break;
+			}
+			left -= avail;
+			vi++;
+			skip = 0;
+		}
 		off += n;
 		len -= n;
 	}

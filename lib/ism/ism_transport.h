@@ -17,11 +17,16 @@
  *    with its CPU address and its IOVA (the address given to the device).
  *    @align is a power of two >= 4096; the block does not cross a multiple
  *    of @align.
+ *  - writev() is optional: the same single store of @len bytes, gathered
+ *    from the buffers @iov, starting @skip bytes into iov[0]. Without it
+ *    lib/ism gathers them into a bounce buffer and calls write(): a
+ *    transport that copies anyway (the model) saves a copy by offering it.
  *  - all calls return 0 or a negative errno.
  */
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct ism_transport;
 
@@ -44,6 +49,9 @@ struct ism_transport_ops {
 	/* consume pending interrupt notifications on irq_fd */
 	void (*irq_ack)(struct ism_transport *t);
 	void (*close)(struct ism_transport *t);
+	int (*writev)(struct ism_transport *t, unsigned int bar, uint64_t off,
+		      const struct iovec *iov, int iovcnt, size_t skip,
+		      size_t len);
 };
 
 struct ism_transport {

@@ -85,11 +85,8 @@ static void
 free_queues(struct ism_port *p)
 {
 	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++) {
-		if (p->txq[q] != NULL) {
-			rte_free(p->txq[q]->stage);
-			rte_free(p->txq[q]);
-			p->txq[q] = NULL;
-		}
+		rte_free(p->txq[q]);
+		p->txq[q] = NULL;
 		rte_free(p->rxq[q]);
 		p->rxq[q] = NULL;
 	}
@@ -190,23 +187,12 @@ ism_tx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	RTE_SET_USED(conf);
 	if (qid >= p->args.queues)
 		return -EINVAL;
-	if (p->txq[qid] != NULL) {
-		rte_free(p->txq[qid]->stage);
-		rte_free(p->txq[qid]);
-	}
+	rte_free(p->txq[qid]);
 	q = rte_zmalloc_socket("ism_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
 	if (q == NULL)
 		return -ENOMEM;
 	q->port = p;
 	q->qid = qid;
-	/* the peer's ring size is known at link up; stage for the largest */
-	q->ring_size = 0;
-	q->stage_size = ISM_DMB_MAX_LEN;
-	q->stage = rte_malloc_socket("ism_stage", q->stage_size, 4096, socket);
-	if (q->stage == NULL) {
-		rte_free(q);
-		return -ENOMEM;
-	}
 	p->txq[qid] = q;
 	eth->data->tx_queues[qid] = q;
 	return 0;
@@ -227,10 +213,7 @@ ism_tx_queue_release(struct rte_eth_dev *eth, uint16_t qid)
 {
 	struct ism_port *p = ism_port_of(eth);
 
-	if (p->txq[qid] != NULL) {
-		rte_free(p->txq[qid]->stage);
-		rte_free(p->txq[qid]);
-	}
+	rte_free(p->txq[qid]);
 	p->txq[qid] = NULL;
 	eth->data->tx_queues[qid] = NULL;
 }

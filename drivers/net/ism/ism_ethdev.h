@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "ism.h"
+#include "ism_ring.h"
 #include "ism_model.h"
 
 extern int ism_logtype;
@@ -30,6 +31,8 @@ extern int ism_logtype;
 #define ISM_CTRL_PERIOD_US	10000
 #define ISM_HELLO_PERIOD_MS	100
 #define ISM_MAX_RETIRED		4
+#define ISM_TX_MAX_RECS		128	/* records (and WRAPs) per burst */
+#define ISM_TX_MAX_IOV		512	/* buffers per burst */
 
 struct ism_port;
 
@@ -81,8 +84,10 @@ struct ism_txq {
 	struct ism_qctl ctl;
 	uint32_t ring_size;
 	uint64_t prod;
-	uint8_t *stage;			/* records packed before the stores */
-	uint32_t stage_size;
+	/* a burst as the records the stores gather: headers here, frames
+	 * straight from the mbufs */
+	struct ism_rec_hdr hdrs[ISM_TX_MAX_RECS];
+	struct iovec iov[ISM_TX_MAX_IOV];
 	/* stats */
 	uint64_t packets;
 	uint64_t bytes;

@@ -203,66 +203,88 @@ corrupt:
 	return n;
 }
 
+/* Gathers records for the stores of one contiguous span of the ring. */
+struct tx_span {
+	uint64_t start;		/* ring cursor of its first byte */
+	uint32_t len;
+	int niov;
+	int nhdr;
+};
+
+static const uint8_t zeros[ISM_REC_ALIGN];
+
 static int
-tx_flush(struct ism_txq *q, uint64_t from, uint32_t len)
+span_flush(struct ism_txq *q, struct tx_span *sp)
 {
-	uint32_t at = (uint32_t)(from % q->ring_size);
+	uint32_t at = (uint32_t)(sp->start % q->ring_size);
 	int rc;
 
-	if (len == 0)
+	if (sp->len == 0)
 		return 0;
-	rc = ism_move(q->port->dev, &q->peer, 0, ISM_RING_DATA_OFF + at,
-		      q->stage, len, false);
+	rc = ism_movev(q->port->dev, &q->peer, 0, ISM_RING_DATA_OFF + at,
+		       q->iov, sp->niov, false);
 	if (rc < 0) {
 		q->store_errors++;
 		return rc;
 	}
 	/* lib/ism cut the span at 4 KiB lines of the DMB offset */
-	q->stores += ((ISM_RING_DATA_OFF + at) % 4096 + len + 4095) / 4096;
+	q->stores += ((ISM_RING_DATA_OFF + at) % 4096 + sp->len + 4095) / 4096;
+	sp->start += sp->len;
+	sp->len = 0;
+	sp->niov = 0;
+	sp->nhdr = 0;
 	return 0;
 }
 
-/* Append one record for @m at the end of the stage. */
 static void
-stage_frame(struct ism_txq *q, uint32_t pos, const struct rte_mbuf *m)
+span_add_hdr(struct ism_txq *q, struct tx_span *sp, uint16_t flags,
+	     uint32_t frame_len)
 {
-	struct ism_rec_hdr h = {
-		.magic = ism_be16(ISM_REC_MAGIC),
-		.flags = ism_be16(0),
-		.len = ism_be32(m->pkt_len),
-	};
-	uint8_t *dst = q->stage + pos;
-	uint32_t pad = ism_rec_size(m->pkt_len) - (uint32_t)sizeof(h) - m->pkt_len;
+	struct ism_rec_hdr *h = &q->hdrs[sp->nhdr++];
 
-	memcpy(dst, &h, sizeof(h));
-	dst += sizeof(h);
-	for (; m != NULL; m = m->next) {
-		rte_memcpy(dst, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
-		dst += m->data_len;
-	}
-	memset(dst, 0, pad);
+	h->magic = ism_be16(ISM_REC_MAGIC);
+	h->flags = ism_be16(flags);
+	h->len = ism_be32(frame_len);
+	q->iov[sp->niov].iov_base = h;
+	q->iov[sp->niov++].iov_len = sizeof(*h);
+	sp->len += sizeof(*h);
+}
+
+/* Whether one more record of @m (plus a WRAP) fits the gather lists. */
+static inline bool
+span_has_room(const struct tx_span *sp, const struct rte_mbuf *m)
+{
+	return sp->nhdr + 2 <= ISM_TX_MAX_RECS &&
+		sp->niov + m->nb_segs + 3 <= ISM_TX_MAX_IOV;
 }
 
 static void
-stage_wrap(struct ism_txq *q, uint32_t pos)
+span_add_frame(struct ism_txq *q, struct tx_span *sp, const struct rte_mbuf *m)
 {
-	struct ism_rec_hdr h = {
-		.magic = ism_be16(ISM_REC_MAGIC),
-		.flags = ism_be16(ISM_REC_F_WRAP),
-		.len = ism_be32(0),
-	};
+	uint32_t m0_len = m->pkt_len;
+	uint32_t pad = ism_rec_size(m->pkt_len) -
+		(uint32_t)sizeof(struct ism_rec_hdr) - m->pkt_len;
 
-	memcpy(q->stage + pos, &h, sizeof(h));
+	span_add_hdr(q, sp, 0, m->pkt_len);
+	for (; m != NULL; m = m->next) {
+		q->iov[sp->niov].iov_base = rte_pktmbuf_mtod(m, void *);
+		q->iov[sp->niov++].iov_len = m->data_len;
+	}
+	if (pad > 0) {
+		q->iov[sp->niov].iov_base = (void *)(uintptr_t)zeros;
+		q->iov[sp->niov++].iov_len = pad;
+	}
+	sp->len += ism_rec_size(m0_len) - (uint32_t)sizeof(struct ism_rec_hdr);
 }
 
 uint16_t
 ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct ism_txq *q = txq;
-	uint64_t credit, start, prod, bytes = 0;
-	uint32_t staged = 0;
-	ism_be64_t cur;
+	struct tx_span sp = { 0 };
 	struct ism_qconf conf;
+	uint64_t credit, prod, bytes = 0;
+	ism_be64_t cur;
 	uint16_t sent = 0;
 	bool sf;
 
@@ -287,7 +309,7 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		q->credit_errors++;	/* a credit we cannot believe */
 		return 0;
 	}
-	start = prod = q->prod;
+	sp.start = prod = q->prod;
 	while (sent < nb) {
 		struct rte_mbuf *m = pkts[sent];
 		uint32_t at = (uint32_t)(prod % q->ring_size);
@@ -295,32 +317,29 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		uint32_t rec = ism_rec_size(m->pkt_len);
 		uint64_t room = q->ring_size - (prod - credit);
 
-		if (unlikely(m->pkt_len == 0 || m->pkt_len > ISM_MAX_FRAME))
-			break;	/* dropped when it comes first */
+		if (unlikely(m->pkt_len == 0 || m->pkt_len > ISM_MAX_FRAME) ||
+		    !span_has_room(&sp, m))
+			break;	/* bad frames are dropped when they come first */
 		if (rec > tail) {
-			uint32_t n = staged + (uint32_t)sizeof(struct ism_rec_hdr);
-
-			if (room < (uint64_t)tail + rec || n > q->stage_size)
+			if (room < (uint64_t)tail + rec)
 				break;
-			stage_wrap(q, staged);
-			if (tx_flush(q, start, n) < 0)
+			span_add_hdr(q, &sp, ISM_REC_F_WRAP, 0);
+			if (span_flush(q, &sp) < 0)
 				return 0;
 			prod += tail;
-			start = prod;
-			staged = 0;
+			sp.start = prod;
 			continue;
 		}
-		if (room < rec || staged + rec > q->stage_size)
+		if (room < rec)
 			break;
-		stage_frame(q, staged, m);
-		staged += rec;
+		span_add_frame(q, &sp, m);
 		prod += rec;
 		bytes += m->pkt_len;
 		sent++;
 	}
 	if (sent < nb)
 		q->credit_stalls++;
-	if (tx_flush(q, start, staged) < 0)
+	if (span_flush(q, &sp) < 0)
 		return 0;	/* nothing published: the frames are still the caller's */
 	if (prod != q->prod) {
 		cur = ism_be64(prod);
@@ -333,8 +352,7 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		q->stores++;
 		q->prod = prod;
 	}
-	for (uint16_t i = 0; i < sent; i++)
-		rte_pktmbuf_free(pkts[i]);
+	rte_pktmbuf_free_bulk(pkts, sent);
 	q->packets += sent;
 	q->bytes += bytes;
 	return sent;

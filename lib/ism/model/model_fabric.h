@@ -211,5 +211,7 @@ void cmd_execute(struct model_fn *fn, const void *hdr);
 /* model_store.c */
 int store_execute(struct model_fn *fn, uint64_t req, const void *buf,
 		  size_t len);
+int store_executev(struct model_fn *fn, uint64_t req, const struct iovec *iov,
+		   int iovcnt, size_t skip, size_t len);
 
 #endif /* MODEL_FABRIC_H */

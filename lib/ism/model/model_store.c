@@ -20,26 +20,28 @@ writer_has_vlan(const struct model_slot *self, uint16_t vlan_id)
 	return false;
 }
 
-int
-store_execute(struct model_fn *fn, uint64_t req, const void *buf, size_t len)
+/*
+ * Check a store of @len bytes at BAR-0 offset @req by @fn against every
+ * device rule; on success the copy is announced in the DMB's in-flight
+ * counter (pairs with dmb_quiesce()) and *dst points at the target bytes.
+ * store_end() must follow.
+ */
+static int
+store_begin(struct model_fn *fn, uint64_t req, size_t len,
+	    struct model_dmb **dp, uint8_t **dst)
 {
 	struct model_fabric *f = fn->fab;
-	unsigned int tok16, slot, sba_idx, elem;
 	uint64_t off = req & ISM_REQ_OFFSET_MASK;
+	unsigned int tok16, slot, sba_idx;
 	struct model_slot *owner;
 	struct model_dmb *d;
 	uint8_t *mem;
 	uint32_t dlen;
-	int rc = 0;
 
-	if (len == 0)
-		return 0;
 	if (len > ISM_MAX_STORE ||
 	    (req % ISM_STORE_BOUNDARY) + len > ISM_STORE_BOUNDARY ||
-	    (req >> ISM_BAR_DMB_BITS) != 0)
-		return -EINVAL;
-	elem = (unsigned int)((req >> ISM_REQ_IDX_SHIFT) & ISM_REQ_IDX_MASK);
-	if (elem >= ISM_DMB_ELEMENTS)
+	    (req >> ISM_BAR_DMB_BITS) != 0 ||
+	    ((req >> ISM_REQ_IDX_SHIFT) & ISM_REQ_IDX_MASK) >= ISM_DMB_ELEMENTS)
 		return -EINVAL;
 	tok16 = (unsigned int)((req & ISM_TOK_MASK) >> 32);
 	slot = tok16 >> MODEL_TOK_SLOT_SHIFT;
@@ -63,22 +65,73 @@ store_execute(struct model_fn *fn, uint64_t req, const void *buf, size_t len)
 
 	/* Announce the copy, then re-check: pairs with dmb_quiesce(). */
 	__atomic_fetch_add(&d->busy, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&d->state, __ATOMIC_SEQ_CST) != DMB_REGISTERED ||
-	    d->rgid != fn->gid) {
-		rc = -ENXIO;
-		goto out;
-	}
 	mem = fab_heap_ptr(f, d->heap_off, dlen);
-	if (mem == NULL) {	/* a corrupted fabric, never a wild write */
-		rc = -EFAULT;
-		goto out;
+	if (__atomic_load_n(&d->state, __ATOMIC_SEQ_CST) != DMB_REGISTERED ||
+	    d->rgid != fn->gid || mem == NULL) {
+		/* unregistered meanwhile, or a corrupted fabric: never a
+		 * wild write */
+		__atomic_fetch_sub(&d->busy, 1, __ATOMIC_RELEASE);
+		return mem == NULL ? -EFAULT : -ENXIO;
 	}
-	memcpy(mem + off, buf, len);
+	*dp = d;
+	*dst = mem + off;
+	return 0;
+}
+
+/* The data is in: signal if asked, and end the in-flight announcement. */
+static void
+store_end(struct model_fn *fn, uint64_t req, struct model_dmb *d)
+{
+	unsigned int tok16 = (unsigned int)((req & ISM_TOK_MASK) >> 32);
+
 	if (req & ISM_REQ_SF) {
 		__atomic_thread_fence(__ATOMIC_RELEASE);
-		ev_signal_dmb(f, slot, sba_idx, elem);
+		ev_signal_dmb(fn->fab, tok16 >> MODEL_TOK_SLOT_SHIFT,
+			      tok16 & ((1u << MODEL_TOK_SLOT_SHIFT) - 1),
+			      (unsigned int)((req >> ISM_REQ_IDX_SHIFT) & ISM_REQ_IDX_MASK));
 	}
-out:
 	__atomic_fetch_sub(&d->busy, 1, __ATOMIC_RELEASE);
-	return rc;
+}
+
+int
+store_execute(struct model_fn *fn, uint64_t req, const void *buf, size_t len)
+{
+	struct model_dmb *d;
+	uint8_t *dst;
+	int rc;
+
+	if (len == 0)
+		return 0;
+	rc = store_begin(fn, req, len, &d, &dst);
+	if (rc < 0)
+		return rc;
+	memcpy(dst, buf, len);
+	store_end(fn, req, d);
+	return 0;
+}
+
+int
+store_executev(struct model_fn *fn, uint64_t req, const struct iovec *iov,
+	       int iovcnt, size_t skip, size_t len)
+{
+	struct model_dmb *d;
+	uint8_t *dst;
+	int rc;
+
+	if (len == 0)
+		return 0;
+	rc = store_begin(fn, req, len, &d, &dst);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < iovcnt && len > 0; i++, skip = 0) {
+		size_t n = iov[i].iov_len - skip;
+
+		if (n > len)
+			n = len;
+		memcpy(dst, (const uint8_t *)iov[i].iov_base + skip, n);
+		dst += n;
+		len -= n;
+	}
+	store_end(fn, req, d);
+	return 0;
 }

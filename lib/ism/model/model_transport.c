@@ -40,6 +40,15 @@ model_write(struct ism_transport *t, unsigned int bar, uint64_t off,
 }
 
 static int
+model_writev(struct ism_transport *t, unsigned int bar, uint64_t off,
+	     const struct iovec *iov, int iovcnt, size_t skip, size_t len)
+{
+	if (bar != ISM_BAR_DMB)
+		return -EINVAL;	/* commands are single stores */
+	return store_executev((struct model_fn *)t, off, iov, iovcnt, skip, len);
+}
+
+static int
 model_read(struct ism_transport *t, unsigned int bar, uint64_t off,
 	   void *buf, size_t len)
 {
@@ -134,6 +143,7 @@ static const struct ism_transport_ops model_ops = {
 	.irq_fd = model_irq_fd,
 	.irq_ack = model_irq_ack,
 	.close = model_close,
+	.writev = model_writev,
 };
 
 static int
