@@ -125,6 +125,70 @@ check_split(const struct ism_rdmb *r, uint32_t off, size_t len, bool sf,
 	      what, spy.n, max, sf ? "only on the last" : "nowhere");
 }
 
+/* Cut @len bytes of @buf into fragments of 1..300 bytes (and some empty). */
+static int
+fragment(uint8_t *buf, size_t len, struct iovec *iov, int max)
+{
+	size_t at = 0;
+	int n = 0;
+
+	while (at < len && n < max) {
+		size_t f = (n * 37 + 11) % 301;
+
+		if (f > len - at)
+			f = len - at;
+		iov[n].iov_base = buf + at;
+		iov[n++].iov_len = f;	/* f == 0: an empty buffer */
+		at += f;
+	}
+	return at == len ? n : -1;
+}
+
+/* ism_movev(): the same stores as ism_move(), through the transport's
+ * gathering store (model) and through lib/ism's bounce buffer (the spy
+ * offers no writev). */
+static void
+test_movev(struct ism_dev *owner, struct ism_dev *spied, uint8_t *buf)
+{
+	struct ism_dmb_params p = { .len = 65536 };
+	struct ism_dev *direct = tu_open(FABRIC);
+	static struct iovec iov[512];
+	struct ism_rdmb r;
+	struct ism_dmb *d;
+	int n;
+
+	CHECK(ism_dev_transport(direct)->ops->writev != NULL,
+	      "the model offers a gathering store");
+	tu_fill(buf, 10000, 7);
+	n = fragment(buf, 10000, iov, 512);
+	CHECK(n > 60, "10000 bytes in %d fragments", n);
+
+	p.rgid = ism_dev_gid(direct);
+	ism_dmb_register(owner, &p, &d);
+	r.tok = d->tok;
+	r.len = d->len;
+	CHECK_EQ(ism_movev(direct, &r, 1, 100, iov, n, true), 0, "movev through writev");
+	CHECK_EQ(tu_verify((uint8_t *)d->addr + 100, 10000, 7), -1, "data identical");
+	CHECK_EQ(tu_wait_dmb(owner, d->sba_idx, 1000), ism_dmbe_bit(1), "sf on the last store");
+	ism_dmb_unregister(owner, d);
+
+	p.rgid = ism_dev_gid(spied);
+	ism_dmb_register(owner, &p, &d);
+	r.tok = d->tok;
+	r.len = d->len;
+	spy.n = 0;
+	CHECK_EQ(ism_movev(spied, &r, 2, 100, iov, n, true), 0, "movev through the bounce buffer");
+	CHECK_EQ(spy.n, 3, "three stores, as for one buffer");
+	check_split(&r, 100, 10000, true, 4096, "movev");
+	CHECK_EQ(tu_verify((uint8_t *)d->addr + 100, 10000, 7), -1, "data identical");
+	spy.n = 0;
+	CHECK_EQ(ism_movev(spied, &r, 0, d->len - 10, iov, n, false), -ERANGE,
+		 "movev past the DMB end refused");
+	CHECK_EQ(spy.n, 0, "before any store");
+	ism_dmb_unregister(owner, d);
+	ism_dev_close(direct);
+}
+
 int
 main(void)
 {
@@ -210,6 +274,7 @@ main(void)
 	CHECK_EQ(spy.n, 2, "no store after the failing one");
 	spy.fail_at = 0;
 
+	test_movev(owner, writer, buf);
 	ism_dmb_unregister(owner, d);
 	ism_dev_close(writer);
 	ism_dev_close(owner);
