@@ -21,7 +21,7 @@
 struct echo_ctx {
 	const struct perf_opts *o;
 	volatile bool stop;
-};
+} __rte_cache_aligned;
 
 static int
 echo_main(void *arg)
@@ -116,7 +116,7 @@ int
 perf_pingpong(const struct perf_opts *o, struct perf_report *rep)
 {
 	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
-	struct echo_ctx c = { .o = o };
+	static struct echo_ctx c;
 	uint64_t *samples;
 	struct rte_mempool *mp;
 	int rc = 0;
@@ -131,6 +131,8 @@ perf_pingpong(const struct perf_opts *o, struct perf_report *rep)
 	if (mp == NULL || samples == NULL)
 		return -1;
 	rep->mode = "pingpong";
+	c.o = o;
+	c.stop = false;
 	rte_eal_remote_launch(echo_main, &c, worker);
 	for (int i = 0; i < o->nb_sizes && rc == 0; i++) {
 		if (o->sizes[i] > 2048 || o->sizes[i] == PERF_MIX) {

@@ -19,13 +19,20 @@
 
 static const uint32_t mix[] = { 64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500 };
 
+/*
+ * Shared by the two lcores: what the receiver writes (stop) and what the
+ * sender writes (sent) sit on cache lines of their own, away from either
+ * lcore's stack. A context on the receiver's stack next to its burst
+ * array made the two cores fight over one line in some runs, halving the
+ * rate depending on where ASLR put the stack.
+ */
 struct tx_ctx {
 	const struct perf_opts *o;
 	struct rte_mempool *mp;
 	uint32_t size;
 	volatile bool stop;
-	uint64_t sent;
-};
+	uint64_t sent __rte_cache_aligned;
+} __rte_cache_aligned;
 
 static inline uint32_t
 frame_size(uint32_t size, uint64_t seq)
@@ -74,7 +81,7 @@ static void
 measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	struct perf_row *row)
 {
-	struct tx_ctx c = { .o = o, .mp = mp, .size = size };
+	static struct tx_ctx c;
 	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
 	struct rte_mbuf *pk[64];
 	uint64_t expect = 0, got = 0, bytes = 0, lost = 0, bad = 0;
@@ -82,6 +89,11 @@ measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	double t0 = perf_now(), start = 0, last = t0, now;
 	const double warmup = 0.3;
 
+	c.o = o;
+	c.mp = mp;
+	c.size = size;
+	c.stop = false;
+	c.sent = 0;
 	rte_eal_remote_launch(tx_main, &c, worker);
 	for (;;) {
 		uint16_t n = rte_eth_rx_burst(o->rx_port, 0, pk, o->burst);
