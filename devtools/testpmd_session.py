@@ -4,9 +4,12 @@
 One TestPmd object is one testpmd process with one net_ism port on the
 software ISM fabric. Used by the e2e tests and by the demo.
 """
+import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import threading
 import time
@@ -32,6 +35,7 @@ class TestPmd:
                "--file-prefix", f"ism-{name}-{os.getpid()}",
                "-d", plugin_dir, *(["--vdev", vdev] if vdev else []), *extra_eal,
                "--", "-i", "--total-num-mbufs=16384", *extra_app]
+        self.prefix = f"ism-{name}-{os.getpid()}"
         self.cmdline = " ".join(cmd[3:])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      env={**os.environ, **(env or {})},
@@ -143,6 +147,20 @@ class TestPmd:
                 self.proc.wait()
         self.reader.join(5)
         return self.proc.returncode
+
+    def telemetry(self, command):
+        """One command on the process's telemetry socket; the reply dict."""
+        path = f"/var/run/dpdk/{self.prefix}/dpdk_telemetry.v2"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as sk:
+            sk.settimeout(5)
+            sk.connect(path)
+            sk.recv(16384)	# the greeting
+            sk.send(command.encode())
+            return json.loads(sk.recv(65536).decode())
+
+    def pause(self, stop=True):
+        """SIGSTOP (or SIGCONT) the whole process: a peer that hangs."""
+        self.proc.send_signal(signal.SIGSTOP if stop else signal.SIGCONT)
 
     def kill9(self):
         self.proc.kill()

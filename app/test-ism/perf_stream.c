@@ -77,6 +77,27 @@ tx_main(void *arg)
 	return 0;
 }
 
+/* Account a burst of received frames against the expected sequence. */
+static void
+check_frames(struct rte_mbuf **pk, uint16_t n, uint32_t size, uint64_t *expect,
+	     uint64_t *lost, uint64_t *bad, uint64_t *bytes)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		uint64_t seq;
+
+		memcpy(&seq, rte_pktmbuf_mtod(pk[i], uint8_t *) + SEQ_OFF,
+		       sizeof(seq));
+		if (seq > *expect)
+			*lost += seq - *expect;
+		else if (seq < *expect)
+			(*bad)++;
+		if (pk[i]->pkt_len != frame_size(size, seq))
+			(*bad)++;
+		*expect = seq + 1;
+		*bytes += pk[i]->pkt_len;
+	}
+}
+
 static void
 measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	struct perf_row *row)
@@ -98,20 +119,7 @@ measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	for (;;) {
 		uint16_t n = rte_eth_rx_burst(o->rx_port, 0, pk, o->burst);
 
-		for (uint16_t i = 0; i < n; i++) {
-			uint64_t seq;
-
-			memcpy(&seq, rte_pktmbuf_mtod(pk[i], uint8_t *) + SEQ_OFF,
-			       sizeof(seq));
-			if (seq > expect)
-				lost += seq - expect;
-			else if (seq < expect)
-				bad++;
-			if (pk[i]->pkt_len != frame_size(size, seq))
-				bad++;
-			expect = seq + 1;
-			bytes += pk[i]->pkt_len;
-		}
+		check_frames(pk, n, size, &expect, &lost, &bad, &bytes);
 		got += n;
 		rte_pktmbuf_free_bulk(pk, n);
 		now = perf_now();
@@ -133,16 +141,9 @@ measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	/* what was accepted but is still in flight is not lost: drain */
 	for (double end = perf_now() + 0.5; perf_now() < end;) {
 		uint16_t n = rte_eth_rx_burst(o->rx_port, 0, pk, o->burst);
+		uint64_t drained = 0;
 
-		for (uint16_t i = 0; i < n; i++) {
-			uint64_t seq;
-
-			memcpy(&seq, rte_pktmbuf_mtod(pk[i], uint8_t *) + SEQ_OFF,
-			       sizeof(seq));
-			if (seq > expect)
-				lost += seq - expect;
-			expect = seq + 1;
-		}
+		check_frames(pk, n, size, &expect, &lost, &bad, &drained);
 		rte_pktmbuf_free_bulk(pk, n);
 	}
 	lost += c.sent - expect;	/* accepted, never seen */

@@ -10,31 +10,20 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
 from testpmd_session import TestPmd, TestPmdError, pair  # noqa: E402
+from tap import Tap  # noqa: E402
+
+tap = Tap()
 
 PLUGINS = sys.argv[1]
 FABRIC = f"e2e-{os.getpid()}"
-n = 0
-failed = 0
 
 
-def check(ok, what):
-    global n, failed
-    n += 1
-    print(f"{'ok' if ok else 'not ok'} {n} - {what}", flush=True)
-    if not ok:
-        failed += 1
-    return ok
-
-
-def diag(msg):
-    for line in str(msg).splitlines():
-        print(f"# {line}", flush=True)
 
 
 def start_pair():
     a, b = pair(PLUGINS, FABRIC)
-    check(a.ready() and b.ready(), "two testpmd processes started")
-    check(a.link_up() and b.link_up(), "links up on both sides")
+    tap.check(a.ready() and b.ready(), "two testpmd processes started")
+    tap.check(a.link_up() and b.link_up(), "links up on both sides")
     return a, b
 
 
@@ -48,12 +37,12 @@ def test_txonly_rxonly(a, b):
     time.sleep(1)
     b.cmd("stop", r"Done|Telling cores to stop")
     sa, sb = a.stats(), b.stats()
-    diag(f"a: {sa}\nb: {sb}")
-    check(sa["tx_packets"] > 1000, f"txonly sent {sa['tx_packets']} packets")
-    check(sa["tx_packets"] == sb["rx_packets"],
+    tap.diag(f"a: {sa}\nb: {sb}")
+    tap.check(sa["tx_packets"] > 1000, f"txonly sent {sa['tx_packets']} packets")
+    tap.check(sa["tx_packets"] == sb["rx_packets"],
           "every packet a's PMD accepted arrived at b (tx == rx)")
-    check(sa["tx_bytes"] == sb["rx_bytes"], "byte counts equal")
-    check(sb["rx_errors"] == 0, "no corrupt records at b")
+    tap.check(sa["tx_bytes"] == sb["rx_bytes"], "byte counts equal")
+    tap.check(sb["rx_errors"] == 0, "no corrupt records at b")
 
 
 def test_io_both_ways(a, b):
@@ -74,11 +63,38 @@ def test_io_both_ways(a, b):
     for t in (a, b):
         t.cmd("stop", r"Done|Telling cores to stop")
     sa, sb = a.stats(), b.stats()
-    diag(f"a: {sa}\nb: {sb}")
-    check(sa["tx_packets"] > 1000 and sb["tx_packets"] > 1000,
+    tap.diag(f"a: {sa}\nb: {sb}")
+    tap.check(sa["tx_packets"] > 1000 and sb["tx_packets"] > 1000,
           "io forwarding moved packets both ways")
-    check(sa["tx_packets"] == sb["rx_packets"], "a -> b: tx == rx")
-    check(sb["tx_packets"] == sa["rx_packets"], "b -> a: tx == rx")
+    tap.check(sa["tx_packets"] == sb["rx_packets"], "a -> b: tx == rx")
+    tap.check(sb["tx_packets"] == sa["rx_packets"], "b -> a: tx == rx")
+
+
+def test_telemetry(a, b):
+    ports = a.telemetry("/ism/ports").get("/ism/ports")
+    tap.check(ports == [0], f"telemetry /ism/ports lists port 0 ({ports})")
+    ia = a.telemetry("/ism/info,0").get("/ism/info", {})
+    ib = b.telemetry("/ism/info,0").get("/ism/info", {})
+    tap.diag(f"a: {ia}")
+    tap.check(ia.get("link_up") == 1 and ia.get("queue_pairs") == 1,
+              "telemetry /ism/info: link up, one queue pair")
+    tap.check(ia.get("peer_gid") == ib.get("gid") and ib.get("peer_gid") == ia.get("gid")
+              and ia.get("gid"), "each side's peer_gid is the other's gid")
+    tap.check(ia.get("peer_capabilities") == 7, "peer capabilities announced in READY")
+
+
+def test_hung_peer(a, b):
+    """SIGSTOP: no GID event, only missing heartbeats tell."""
+    since = a.mark()
+    b.pause()
+    t0 = time.monotonic()
+    down = a.wait(r"link down: no heartbeat from the peer", 5, since) is not None
+    tap.check(down, f"a stopped peer: link down on missed heartbeats ({time.monotonic() - t0:.2f} s, bound 5 s)")
+    since = a.mark()
+    b.pause(False)
+    tap.check(a.wait(r"link up", 10, since) is not None,
+              "the peer resumes: link up again, no restart needed")
+    tap.check(b.link_up(), "and on the resumed side")
 
 
 def test_kill_and_restart(a, b):
@@ -91,17 +107,17 @@ def test_kill_and_restart(a, b):
     b.kill9()
     t0 = time.monotonic()
     down = a.link_down_seen(since, 5)
-    check(down, f"kill -9 of b: a reports link down ({time.monotonic() - t0:.2f} s, bound 5 s)")
-    check(a.wait(r"Port 0: link state change event", 5, since) is not None,
+    tap.check(down, f"kill -9 of b: a reports link down ({time.monotonic() - t0:.2f} s, bound 5 s)")
+    tap.check(a.wait(r"Port 0: link state change event", 5, since) is not None,
           "testpmd received the LSC event")
     before = a.stats()["rx_packets"]
     b2 = TestPmd("b2", PLUGINS, f"net_ism0,fabric={FABRIC},pair=e2e", "0,1", 1,
                  extra_eal=["--log-level", "pmd.net.ism:debug"])
-    check(b2.ready(), "b restarted")
-    if not check(b2.link_up(), "link up again on the new b"):
-        diag("b2:\n" + b2.output()[-2500:])
-        diag("a:\n" + "\n".join(a.lines[since:])[-2500:])
-    check(a.wait(r"link up", 10, since) is not None, "a saw the link come up again")
+    tap.check(b2.ready(), "b restarted")
+    if not tap.check(b2.link_up(), "link up again on the new b"):
+        tap.diag("b2:\n" + b2.output()[-2500:])
+        tap.diag("a:\n" + "\n".join(a.lines[since:])[-2500:])
+    tap.check(a.wait(r"link up", 10, since) is not None, "a saw the link come up again")
     b2.cmd("set fwd txonly")
     b2.cmd("start", r"txonly packet forwarding")
     time.sleep(1)
@@ -109,7 +125,7 @@ def test_kill_and_restart(a, b):
     time.sleep(0.5)
     a.cmd("stop", r"Done|Telling cores to stop")
     after = a.stats()["rx_packets"]
-    check(after > before + 1000, f"traffic resumed ({after - before} more packets at a)")
+    tap.check(after > before + 1000, f"traffic resumed ({after - before} more packets at a)")
     return b2
 
 
@@ -119,21 +135,22 @@ def main():
         a, b = start_pair()
         test_txonly_rxonly(a, b)
         test_io_both_ways(a, b)
+        test_telemetry(a, b)
+        test_hung_peer(a, b)
         b = test_kill_and_restart(a, b)
     except TestPmdError as e:
-        check(False, f"testpmd session: {e}")
+        tap.check(False, f"testpmd session: {e}")
     finally:
         for t in (a, b):
             if t is not None:
                 rc = t.quit()
-                if rc not in (0, None) and failed:
-                    diag(t.output()[-3000:])
+                if rc not in (0, None) and tap.failed:
+                    tap.diag(t.output()[-3000:])
         try:
             os.unlink(f"/dev/shm/ism-fabric.{FABRIC}")
         except OSError:
             pass
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return tap.done()
 
 
 if __name__ == "__main__":

@@ -15,18 +15,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
 from testpmd_session import TestPmd, TestPmdError  # noqa: E402
+from tap import Tap  # noqa: E402
+
+tap = Tap()
 
 PLUGINS, TREE, PRELOAD = sys.argv[1:4]
 FABRIC = f"vfe2e-{os.getpid()}"
-n = failed = 0
 
-
-def check(ok, what):
-    global n, failed
-    n += 1
-    print(f"{'ok' if ok else 'not ok'} {n} - {what}", flush=True)
-    failed += 0 if ok else 1
-    return ok
 
 
 def one_way(tx, rx, what):
@@ -40,8 +35,8 @@ def one_way(tx, rx, what):
     rx.cmd("stop", r"Done|Telling cores to stop")
     st, sr = tx.stats(), rx.stats()
     print(f"# {what}: tx {st['tx_packets']} rx {sr['rx_packets']}", flush=True)
-    check(st["tx_packets"] > 1000, f"{what}: traffic flowed ({st['tx_packets']} packets)")
-    check(st["tx_packets"] == sr["rx_packets"], f"{what}: tx accepted == rx received")
+    tap.check(st["tx_packets"] > 1000, f"{what}: traffic flowed ({st['tx_packets']} packets)")
+    tap.check(st["tx_packets"] == sr["rx_packets"], f"{what}: tx accepted == rx received")
     for t in (tx, rx):
         t.cmd("clear port stats all")
 
@@ -56,22 +51,22 @@ def main():
     try:
         a = TestPmd("vfio", PLUGINS, None, "0,1", 0, env=env,
                     extra_eal=["-a", dev, "--log-level", "pmd.net.ism:info"])
-        check(a.ready(), "testpmd on the emulated ism_vfio_pci device started")
+        tap.check(a.ready(), "testpmd on the emulated ism_vfio_pci device started")
         m = a.wait(r"gid ([0-9a-f]{16}) on vfio_ism:0000:00:01.0", 10)
-        if not check(m is not None, "net_ism took the vfio_ism device"):
+        if not tap.check(m is not None, "net_ism took the vfio_ism device"):
             raise TestPmdError(a.output()[-2000:])
         b = TestPmd("model", PLUGINS, f"net_ism0,fabric={FABRIC},peer=0x{m.group(1)}",
                     "0,1", 1)
-        check(b.ready(), "testpmd on a model port started")
-        check(b.link_up() and a.link_up(),
+        tap.check(b.ready(), "testpmd on a model port started")
+        tap.check(b.link_up() and a.link_up(),
               "link up: the vfio port paired with the first to say HELLO (peer=any)")
         one_way(b, a, "model -> vfio")
         one_way(a, b, "vfio -> model (every store a pwrite)")
         x = a.xstats()
-        check(x.get("rx_corrupt_records", 1) == 0 and x.get("tx_store_errors", 1) == 0,
+        tap.check(x.get("rx_corrupt_records", 1) == 0 and x.get("tx_store_errors", 1) == 0,
               "no corrupt records, no store errors on the vfio port")
     except TestPmdError as e:
-        check(False, f"testpmd session: {e}")
+        tap.check(False, f"testpmd session: {e}")
     finally:
         for t in (a, b):
             if t is not None:
@@ -82,8 +77,7 @@ def main():
             os.unlink(os.path.join(model_dir, f"ism-fabric.{FABRIC}"))
         except OSError:
             pass
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return tap.done()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <string.h>
+
 #include <rte_eal.h>
+
+#include "ism_byteorder.h"
 
 /* EAL once per fuzzer process: no hugepages, no devices, quiet. */
 static inline void
@@ -22,6 +26,25 @@ fuzz_eal_init(const char *name)
 		fprintf(stderr, "%s: EAL init failed\n", name);
 		exit(1);
 	}
+}
+
+/* Big-endian fields of a fuzz input. */
+static inline uint32_t
+fuzz_get32(const uint8_t *p)
+{
+	ism_be32_t v;
+
+	memcpy(&v, p, 4);
+	return ism_cpu32(v);
+}
+
+static inline uint64_t
+fuzz_get64(const uint8_t *p)
+{
+	ism_be64_t v;
+
+	memcpy(&v, p, 8);
+	return ism_cpu64(v);
 }
 
 #endif /* FUZZ_COMMON_H */

@@ -60,24 +60,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	ism_be32_t v;
-
-	memcpy(&v, p, 4);
-	return ism_cpu32(v);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	ism_be64_t v;
-
-	memcpy(&v, p, 8);
-	return ism_cpu64(v);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -85,12 +67,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t peer_gid = ism_dev_gid(peer);
 
 	for (; size >= 20; data += 20, size -= 20) {
-		ev.type = get32(data) % 4;
-		ev.code = get32(data + 4);
+		ev.type = fuzz_get32(data) % 4;
+		ev.code = fuzz_get32(data + 4);
 		/* steer most codes into the control range */
 		if (data[16] & 2)
 			ev.code = 0x4900 + (ev.code & 0x3f);
-		ev.info = get64(data + 8);
+		ev.info = fuzz_get64(data + 8);
 		ev.tok = (data[16] & 1) ? peer_gid : peer_gid ^ 0x100;
 		ev.time = 1;
 		ism_ctrl_inject_event(port, &ev);

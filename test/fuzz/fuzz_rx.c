@@ -43,15 +43,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static uint64_t
-get64(const uint8_t *p)
-{
-	ism_be64_t v;
-
-	memcpy(&v, p, 8);
-	return ism_cpu64(v);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -63,8 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 17)
 		return 0;
-	start = get64(data);
-	prod = start + get64(data + 8) % (3 * RING);
+	start = fuzz_get64(data);
+	prod = start + fuzz_get64(data + 8) % (3 * RING);
 	data += 16;
 	size -= 16;
 	for (size_t i = 0; i < RING; i++)

@@ -7,15 +7,12 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
+from tap import Tap  # noqa: E402
+
+tap = Tap()
+
 PERF, PLUGINS = sys.argv[1:3]
-n = failed = 0
-
-
-def check(ok, what):
-    global n, failed
-    n += 1
-    failed += 0 if ok else 1
-    print(f"{'ok' if ok else 'not ok'} {n} - {what}", flush=True)
 
 
 def run(mode, extra, vdevs=()):
@@ -27,7 +24,7 @@ def run(mode, extra, vdevs=()):
         cmd += ["--vdev", v]
     cmd += ["--", "--mode", mode, "--seconds", "0.5", "--quiet", "--json", out, *extra]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    check(r.returncode == 0, f"ism-perf --mode {mode} exits 0")
+    tap.check(r.returncode == 0, f"ism-perf --mode {mode} exits 0")
     if r.returncode != 0:
         print("# " + (r.stdout + r.stderr).replace("\n", "\n# "))
         return []
@@ -39,20 +36,19 @@ def run(mode, extra, vdevs=()):
 
 pair = [f"net_ism{i},fabric=smoke-{os.getpid()},pair=s" for i in (0, 1)]
 rows = run("memcpy", ["--sizes", "64,4096"])
-check(len(rows) == 2 and all(r["gbytes_per_s"] > 0 for r in rows), "memcpy measured")
+tap.check(len(rows) == 2 and all(r["gbytes_per_s"] > 0 for r in rows), "memcpy measured")
 rows = run("store", ["--sizes", "64,4096,1048576"])
-check(len(rows) == 3 and all(r["gbytes_per_s"] > 0 for r in rows), "store loop measured")
+tap.check(len(rows) == 3 and all(r["gbytes_per_s"] > 0 for r in rows), "store loop measured")
 rows = run("stream", ["--sizes", "64,1500,mix"], pair)
-check(len(rows) == 3 and all(r["count"] > 0 for r in rows), "stream carried frames at every size")
-check(all(r["lost"] == 0 and r["bad"] == 0 for r in rows), "stream lost nothing, damaged nothing")
+tap.check(len(rows) == 3 and all(r["count"] > 0 for r in rows), "stream carried frames at every size")
+tap.check(all(r["lost"] == 0 and r["bad"] == 0 for r in rows), "stream lost nothing, damaged nothing")
 rows = run("pingpong", ["--sizes", "64"], pair)
-check(len(rows) == 1 and rows[0]["count"] > 0 and rows[0]["p50_us"] > 0,
+tap.check(len(rows) == 1 and rows[0]["count"] > 0 and rows[0]["p50_us"] > 0,
       "pingpong measured round trips")
 r = subprocess.run([PERF, "--help"], capture_output=True, text=True)
-check(r.returncode == 0 and "--mode" in r.stdout, "--help lists the options")
+tap.check(r.returncode == 0 and "--mode" in r.stdout, "--help lists the options")
 r = subprocess.run([PERF, "--no-huge", "-m", "256", "--no-pci", "-l", "0",
                     "--file-prefix", f"smoke-bad-{os.getpid()}", "--",
                     "--mode", "bogus"], capture_output=True, text=True)
-check(r.returncode != 0 and "unknown mode 'bogus'" in r.stderr, "a bad mode is named")
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+tap.check(r.returncode != 0 and "unknown mode 'bogus'" in r.stderr, "a bad mode is named")
+sys.exit(tap.done())

@@ -437,6 +437,33 @@ test_late_configure(void)
 	drop_port("net_ism5");
 }
 
+/* mac= sets the address, else it is derived from the GID; dev_reset
+ * brings a port back to just after probe, and it links up again. */
+static void
+test_mac_and_reset(void)
+{
+	struct rte_ether_addr want, got_a, got_b;
+	int a, b;
+
+	rte_ether_unformat_addr("02:11:22:33:44:55", &want);
+	CHECK_EQ(make_pair("net_ism8", "net_ism9", ",mac=02:11:22:33:44:55", "",
+			   &a, &b), 0, "fourth pair, one with mac=");
+	rte_eth_macaddr_get(a, &got_a);
+	rte_eth_macaddr_get(b, &got_b);
+	CHECK(rte_is_same_ether_addr(&want, &got_a), "mac= is the port's address");
+	CHECK(rte_is_unicast_ether_addr(&got_b) && (got_b.addr_bytes[0] & 2),
+	      "derived address is unicast, locally administered");
+	setup_port(a, 1, RTE_ETHER_MTU, pool);
+	setup_port(b, 1, RTE_ETHER_MTU, pool);
+	CHECK(link_is(a, 1, WAIT_MS), "link up");
+	CHECK_EQ(rte_eth_dev_reset(a), 0, "dev_reset");
+	CHECK(link_is(b, 0, 3000), "the peer sees the link go down");
+	CHECK_EQ(setup_port(a, 1, RTE_ETHER_MTU, pool), 0, "reconfigured after reset");
+	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up again after reset");
+	drop_port("net_ism8");
+	drop_port("net_ism9");
+}
+
 static void
 test_mismatch(void)
 {
@@ -496,6 +523,7 @@ main(int argc, char **argv)
 	test_restart(a);
 	drop_port("net_ism0");
 	test_late_configure();
+	test_mac_and_reset();
 	test_mismatch();
 	rte_openlog_stream(stderr);
 	fclose(log_file);

@@ -11,7 +11,8 @@
  *                     dmb_pages << 16 | session
  *   TOKENS+q   info = four 16-bit DMB tokens (bits 32..47 of each) of
  *                     queues q..q+3, the first in the top bits; 0 = none
- *   READY      info = the peer session whose tokens we hold | ours << 16
+ *   READY      info = the peer session whose tokens we hold | ours << 16 |
+ *                     our capabilities (ISM_CAP_*) << 32
  *   HEARTBEAT  info = session, every ISM_HB_INTERVAL_MS while the link is up
  *   BYE        info = session, on stop and close
  * A side sends HELLO and TOKENS every ISM_HELLO_PERIOD_MS until it has the
@@ -37,6 +38,13 @@ send_ctrl(struct ism_port *p, uint32_t code, uint64_t info)
 	if (rc < 0)
 		PORT_LOG(p, DEBUG, "control event 0x%x to %016" PRIx64 " failed: %s",
 			 code, p->peer_gid, strerror(-rc));
+}
+
+static void
+send_ready(struct ism_port *p)
+{
+	send_ctrl(p, ISM_CTRL_READY, p->peer_session |
+		  (uint64_t)p->session << 16 | (uint64_t)ISM_CAPS << 32);
 }
 
 static void
@@ -248,8 +256,7 @@ on_hello(struct ism_port *p, uint64_t info)
 	if (p->peer_hello && session == p->peer_session) {
 		/* the peer lost our READY (or its link): say it again */
 		if (p->peer_nq > 0 && p->peer_tok_mask == (1u << p->peer_nq) - 1)
-			send_ctrl(p, ISM_CTRL_READY,
-				  p->peer_session | (uint64_t)p->session << 16);
+			send_ready(p);
 		return;
 	}
 	if (p->peer_hello)
@@ -318,8 +325,7 @@ on_tokens(struct ism_port *p, unsigned int first, uint64_t info)
 		p->peer_tok_mask |= 1u << (first + i);
 	}
 	if (p->peer_nq > 0 && p->peer_tok_mask == (1u << p->peer_nq) - 1)
-		send_ctrl(p, ISM_CTRL_READY,
-			  p->peer_session | (uint64_t)p->session << 16);
+		send_ready(p);
 }
 
 static void
@@ -354,8 +360,10 @@ on_event(void *arg, const struct ism_event *ev)
 		on_hello(p, ev->info);
 	else if (code >= ISM_CTRL_TOKENS && code < ISM_CTRL_TOKENS + ISM_MAX_QUEUES)
 		on_tokens(p, code - ISM_CTRL_TOKENS, ev->info);
-	else if (code == ISM_CTRL_READY)
+	else if (code == ISM_CTRL_READY) {
 		p->peer_has_ours = (ev->info & 0xffff) == p->session;
+		p->peer_caps = (uint16_t)(ev->info >> 32);
+	}
 	else if (code == ISM_CTRL_BYE && p->peer_hello &&
 		 (ev->info & 0xffff) == p->peer_session)
 		peer_bye(p);

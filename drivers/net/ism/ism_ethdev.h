@@ -24,7 +24,7 @@ extern int ism_logtype;
 #define ISM_MAX_QUEUES		16
 #define ISM_MAX_FRAME		(ISM_MAX_MTU + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
 #define ISM_MAX_MTU		9000
-#define ISM_DEFAULT_DMB_SIZE	(256u << 10)
+#define ISM_DEFAULT_DMB_SIZE	(1u << 20)	/* see doc/guides/nics/ism.rst */
 #define ISM_MIN_DMB_SIZE	(16u << 10)
 #define ISM_HB_INTERVAL_MS	100
 #define ISM_DEFAULT_HB_TIMEOUT_MS	1000
@@ -110,6 +110,13 @@ struct ism_devargs {
 	struct rte_ether_addr mac;
 };
 
+/* Capabilities a port announces in READY; the peer's are informational
+ * (telemetry) as long as every version speaks the same ring format. */
+#define ISM_CAP_RX_INTR		0x0001	/* honours the interrupt flag */
+#define ISM_CAP_SCATTER		0x0002	/* frames up to ISM_MAX_FRAME in chains */
+#define ISM_CAP_MULTI_SEG	0x0004	/* multi-segment TX */
+#define ISM_CAPS (ISM_CAP_RX_INTR | ISM_CAP_SCATTER | ISM_CAP_MULTI_SEG)
+
 enum ism_ctrl_code {
 	ISM_CTRL_HELLO		= 0x4900,	/* info: see ism_ctrl.c */
 	ISM_CTRL_TOKENS		= 0x4910,	/* + first queue (0, 4, 8, 12) */
@@ -141,6 +148,7 @@ struct ism_port {
 	bool peer_mismatch;		/* logged for this peer session */
 	uint16_t peer_session;
 	uint16_t peer_version;
+	uint16_t peer_caps;
 	uint16_t peer_nq;
 	uint16_t peer_mtu;
 	uint32_t peer_dmb_size;

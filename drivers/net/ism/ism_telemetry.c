@@ -44,6 +44,7 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "link_up", p->link_up);
 	rte_tel_data_add_dict_int(d, "session", p->session);
 	rte_tel_data_add_dict_int(d, "peer_session", p->peer_session);
+	rte_tel_data_add_dict_int(d, "peer_capabilities", p->peer_caps);
 	rte_tel_data_add_dict_int(d, "queue_pairs", p->nb_queues);
 	rte_tel_data_add_dict_int(d, "dmb_size", p->args.dmb_size);
 	rte_tel_data_add_dict_int(d, "peer_dmb_size", p->peer_dmb_size);

@@ -94,23 +94,6 @@ store_end(struct model_fn *fn, uint64_t req, struct model_dmb *d)
 }
 
 int
-store_execute(struct model_fn *fn, uint64_t req, const void *buf, size_t len)
-{
-	struct model_dmb *d;
-	uint8_t *dst;
-	int rc;
-
-	if (len == 0)
-		return 0;
-	rc = store_begin(fn, req, len, &d, &dst);
-	if (rc < 0)
-		return rc;
-	memcpy(dst, buf, len);
-	store_end(fn, req, d);
-	return 0;
-}
-
-int
 store_executev(struct model_fn *fn, uint64_t req, const struct iovec *iov,
 	       int iovcnt, size_t skip, size_t len)
 {
@@ -134,4 +117,12 @@ store_executev(struct model_fn *fn, uint64_t req, const struct iovec *iov,
 	}
 	store_end(fn, req, d);
 	return 0;
+}
+
+int
+store_execute(struct model_fn *fn, uint64_t req, const void *buf, size_t len)
+{
+	struct iovec v = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+
+	return store_executev(fn, req, &v, 1, 0, len);
 }
