@@ -16,6 +16,16 @@
 #   ISM_SDK_CACHE   cache root (default: <repo>/.cache/dpdk-sdk)
 set -euo pipefail
 
+case "${1:-}" in
+-h|--help)
+	sed -n '3,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+	exit 0 ;;
+"") ;;
+*)
+	echo "setup.sh: unknown argument '$1' (it takes none; see --help)" >&2
+	exit 2 ;;
+esac
+
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache_root=${ISM_SDK_CACHE:-$repo/.cache/dpdk-sdk}
 

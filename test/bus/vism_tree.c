@@ -20,10 +20,18 @@
 #include "vism_sysfs.h"
 
 static void
-usage(void)
+usage(FILE *out, int status)
 {
-	fprintf(stderr, "usage: vfio-ism-emu-tree [-d DIR] ADDR[,driver=NAME][,group=N][,KEY=VAL...]...\n");
-	exit(2);
+	fprintf(out,
+		"usage: vfio-ism-emu-tree [-d DIR] ADDR[,driver=NAME][,group=N][,vendor=V][,device=D][,KEY=VAL...]...\n"
+		"Builds a fake sysfs tree of PCI functions for the ism_vfio_pci emulation\n"
+		"(libvfio_ism_emu.so) and prints its root, for VFIO_ISM_SYSFS_ROOT.\n"
+		"  -d DIR      build the tree in DIR (default: a new temporary directory)\n"
+		"  driver=     kernel driver link (default ism_vfio_pci; empty: unbound)\n"
+		"  group=N     IOMMU group (default: a new one per function; -1: none)\n"
+		"  KEY=VAL     emulation settings: shift, maxstbl, bar0_size, bar2_size,\n"
+		"              mmap, msi, fabric\n");
+	exit(status);
 }
 
 int
@@ -32,12 +40,14 @@ main(int argc, char **argv)
 	char root[PATH_MAX] = "";
 	int i = 1, rc, next_group = 1;
 
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		usage(stdout, 0);
 	if (argc > 2 && strcmp(argv[1], "-d") == 0) {
 		snprintf(root, sizeof(root), "%s", argv[2]);
 		i = 3;
 	}
 	if (i >= argc)
-		usage();
+		usage(stderr, 2);
 	if (root[0] == '\0')
 		rc = vism_sysfs_create(root, sizeof(root));
 	else

@@ -437,6 +437,55 @@ test_late_configure(void)
 	drop_port("net_ism5");
 }
 
+/*
+ * Bursts of records that fill the ring exactly: 63 records of 256 bytes in
+ * a 16128-byte ring, so a burst runs over the ring's end with no WRAP
+ * record between its two halves.
+ */
+static void
+test_exact_ring_end(void)
+{
+	struct rte_mbuf *tx[32], *rx[64];
+	uint32_t seq = 0, want = 0, bad = 0;
+	uint64_t end = now_ms() + WAIT_MS;
+	int a, b;
+
+	CHECK_EQ(make_pair("net_ism10", "net_ism11", ",dmb_size=16384",
+			   ",dmb_size=16384", &a, &b), 0, "pair with 16 KiB DMBs");
+	setup_port(a, 1, RTE_ETHER_MTU, pool);
+	setup_port(b, 1, RTE_ETHER_MTU, pool);
+	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up");
+	while (want < 2000 && now_ms() < end) {
+		uint16_t n, sent = 0;
+
+		for (int i = 0; i < 32; i++)
+			tx[i] = make_frame(pool, seq + i, 248);	/* 256-byte records */
+		while (sent < 32 && now_ms() < end) {
+			sent += rte_eth_tx_burst(a, 0, tx + sent, 32 - sent);
+			n = rte_eth_rx_burst(b, 0, rx, 64);
+			for (uint16_t i = 0; i < n; i++, want++) {
+				bad += !frame_ok(rx[i], want, 248);
+				rte_pktmbuf_free(rx[i]);
+			}
+		}
+		rte_pktmbuf_free_bulk(tx + sent, 32 - sent);
+		seq += 32;
+	}
+	for (int i = 0; i < 100; i++) {
+		uint16_t n = rte_eth_rx_burst(b, 0, rx, 64);
+
+		for (uint16_t k = 0; k < n; k++, want++) {
+			bad += !frame_ok(rx[k], want, 248);
+			rte_pktmbuf_free(rx[k]);
+		}
+	}
+	CHECK(want >= 2000, "2000 frames through a ring they fill exactly (%u)", want);
+	CHECK_EQ(bad, 0, "all byte-identical, in order");
+	CHECK_EQ(xstat(a, "tx_store_errors"), 0, "no store ran past the DMB end");
+	drop_port("net_ism10");
+	drop_port("net_ism11");
+}
+
 /* mac= sets the address, else it is derived from the GID; dev_reset
  * brings a port back to just after probe, and it links up again. */
 static void
@@ -523,6 +572,7 @@ main(int argc, char **argv)
 	test_restart(a);
 	drop_port("net_ism0");
 	test_late_configure();
+	test_exact_ring_end();
 	test_mac_and_reset();
 	test_mismatch();
 	rte_openlog_stream(stderr);

@@ -224,7 +224,9 @@ span_flush(struct ism_txq *q, struct tx_span *sp)
 	rc = ism_movev(q->port->dev, &q->peer, 0, ISM_RING_DATA_OFF + at,
 		       q->iov, sp->niov, false);
 	if (rc < 0) {
-		q->store_errors++;
+		if (q->store_errors++ == 0)
+			PORT_LOG(q->port, ERR, "TX queue %u: store of %u bytes at ring %u failed: %s",
+				 q->qid, sp->len, at, strerror(-rc));
 		return rc;
 	}
 	/* lib/ism cut the span at 4 KiB lines of the DMB offset */
@@ -261,20 +263,19 @@ span_has_room(const struct tx_span *sp, const struct rte_mbuf *m)
 static void
 span_add_frame(struct ism_txq *q, struct tx_span *sp, const struct rte_mbuf *m)
 {
-	uint32_t m0_len = m->pkt_len;
-	uint32_t pad = ism_rec_size(m->pkt_len) -
-		(uint32_t)sizeof(struct ism_rec_hdr) - m->pkt_len;
+	uint32_t frame_len = m->pkt_len;
+	uint32_t body = ism_rec_size(frame_len) - (uint32_t)sizeof(struct ism_rec_hdr);
 
-	span_add_hdr(q, sp, 0, m->pkt_len);
+	span_add_hdr(q, sp, 0, frame_len);
 	for (; m != NULL; m = m->next) {
 		q->iov[sp->niov].iov_base = rte_pktmbuf_mtod(m, void *);
 		q->iov[sp->niov++].iov_len = m->data_len;
 	}
-	if (pad > 0) {
+	if (body > frame_len) {		/* pad the record to 8 bytes */
 		q->iov[sp->niov].iov_base = (void *)(uintptr_t)zeros;
-		q->iov[sp->niov++].iov_len = pad;
+		q->iov[sp->niov++].iov_len = body - frame_len;
 	}
-	sp->len += ism_rec_size(m0_len) - (uint32_t)sizeof(struct ism_rec_hdr);
+	sp->len += body;
 }
 
 uint16_t
@@ -320,6 +321,13 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		if (unlikely(m->pkt_len == 0 || m->pkt_len > ISM_MAX_FRAME) ||
 		    !span_has_room(&sp, m))
 			break;	/* bad frames are dropped when they come first */
+		if (at == 0 && sp.len > 0) {
+			/* the last record ended exactly at the ring's end:
+			 * the span goes on at DMB offset 0, in a store of its own */
+			if (span_flush(q, &sp) < 0)
+				return 0;
+			continue;
+		}
 		if (rec > tail) {
 			if (room < (uint64_t)tail + rec)
 				break;
