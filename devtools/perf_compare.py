@@ -127,8 +127,16 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--out", default="doc/guides/perf")
     ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--from-json", metavar="FILE",
+                    help="measure nothing: write the table and chart of FILE")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as f:
+            report = json.load(f)
+        write_rst(report, os.path.join(args.out, "results.rst"))
+        chart(report, os.path.join(args.out, "results.png"))
+        return 0
     secs = args.seconds
     report = {"machine": f"{platform.node()} {platform.machine()} "
                          f"{os.cpu_count()} cpus, {platform.platform()}",
@@ -199,6 +207,13 @@ def main():
     return 0
 
 
+def spread(row):
+    """min..max of a row's runs, in millions."""
+    if not row or "runs" not in row:
+        return "-"
+    return f"{min(row['runs']) / 1e6:.1f}..{max(row['runs']) / 1e6:.1f}"
+
+
 def ratio(a, b):
     return f"{a / b:.2f}x" if a and b else "n/a"
 
@@ -217,19 +232,20 @@ def write_rst(r, path):
         L.append(f"    {m['size']:<10} {m['gbytes_per_s']:<9.2f} {s['gbytes_per_s']:<9.2f} "
                  f"{ratio(s['gbytes_per_s'], m['gbytes_per_s']):<10}")
     L.append("    ========== ========= ========= ==========\n")
-    L.append(".. table:: ethdev stream, two ports of one process (receiver)\n")
-    L.append("    ====== ========== ========== ======== ========== ========== ======== ==========")
-    L.append("    bytes  ism Mpps   memif Mpps ratio    ism Gbit/s memif Gb/s ratio    ism/memcpy")
-    L.append("    ====== ========== ========== ======== ========== ========== ======== ==========")
+    L.append(".. table:: ethdev stream, two ports of one process (receiver; median, "
+             "and the three runs' range)\n")
+    L.append("    ====== ========== ============= ========== ============= ======== ========== ========== ========== ==========")
+    L.append("    bytes  ism Mpps   ism range     memif Mpps memif range   ratio    ism Gbit/s memif Gb/s ratio      ism/memcpy")
+    L.append("    ====== ========== ============= ========== ============= ======== ========== ========== ========== ==========")
     mem4k = by_size(r["memcpy"], 4096)["gbytes_per_s"]
     for s in r["stream_ism"]:
         m = by_size(r["stream_memif"], s["size"])
         mp, mg = (m["ops_per_s"], m["gbits_per_s"]) if m else (0, 0)
-        L.append(f"    {str(s['size']):<6} {s['ops_per_s'] / 1e6:<10.2f} "
-                 f"{(mp / 1e6 if m else 0):<10.2f} {ratio(s['ops_per_s'], mp):<8} "
-                 f"{s['gbits_per_s']:<10.2f} {mg:<10.2f} {ratio(s['gbits_per_s'], mg):<8} "
+        L.append(f"    {str(s['size']):<6} {s['ops_per_s'] / 1e6:<10.2f} {spread(s):<13} "
+                 f"{(mp / 1e6 if m else 0):<10.2f} {spread(m):<13} {ratio(s['ops_per_s'], mp):<8} "
+                 f"{s['gbits_per_s']:<10.2f} {mg:<10.2f} {ratio(s['gbits_per_s'], mg):<10} "
                  f"{ratio(s['gbits_per_s'] / 8, mem4k):<10}")
-    L.append("    ====== ========== ========== ======== ========== ========== ======== ==========\n")
+    L.append("    ====== ========== ============= ========== ============= ======== ========== ========== ========== ==========\n")
     L.append(".. table:: Round trips, two ports of one process (microseconds)\n")
     L.append("    ====== ====== ======== ======== ========== ======== ========")
     L.append("    PMD    bytes  p50      p99      p99.9      max      lost")
