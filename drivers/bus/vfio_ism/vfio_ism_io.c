@@ -131,29 +131,37 @@ check_access(struct vfio_ism_hw *hw, const char *op, unsigned int bar,
 	return 0;
 }
 
-int
-vfio_ism_io_write(struct vfio_ism_hw *hw, unsigned int bar, uint64_t off,
-		  const void *buf, size_t len)
+/* One access, exactly one pread/pwrite of all @len bytes: a store that
+ * came back short is never completed by a second one (a second PCISTB). */
+static int
+io_once(struct vfio_ism_hw *hw, bool store, unsigned int bar, uint64_t off,
+	void *buf, size_t len)
 {
-	int rc = check_access(hw, "store", bar, off, len, hw->max_store,
-			      VFIO_REGION_INFO_FLAG_WRITE);
+	const char *what = store ? "store" : "load";
+	int rc = check_access(hw, what, bar, off, len,
+			      store ? hw->max_store : ISM_MAX_LOAD,
+			      store ? VFIO_REGION_INFO_FLAG_WRITE :
+				      VFIO_REGION_INFO_FLAG_READ);
 	off_t pos;
 
 	if (rc < 0)
 		return rc;
 	pos = (off_t)(hw->region[bar].offset + off);
 	for (int tries = 0;; tries++) {
-		ssize_t n = pwrite(hw->fd, buf, len, pos);
+		ssize_t n = store ? pwrite(hw->fd, buf, len, pos) :
+				    pread(hw->fd, buf, len, pos);
 
 		if (n == (ssize_t)len) {
-			STAT_INC(hw, stores);
+			if (store)
+				STAT_INC(hw, stores);
+			else
+				STAT_INC(hw, loads);
 			return 0;
 		}
 		if (n >= 0) {
-			/* never write the rest: that would be a second PCISTB */
 			if (may_log(hw))
-				VISM_LOG(ERR, "%s: store of %zu bytes at BAR %u offset 0x%" PRIx64 " was cut to %zd bytes by the kernel",
-					 hw->name, len, bar, off, n);
+				VISM_LOG(ERR, "%s: %s of %zu bytes at BAR %u offset 0x%" PRIx64 " was cut to %zd bytes by the kernel",
+					 hw->name, what, len, bar, off, n);
 			STAT_INC(hw, errors);
 			return -EIO;
 		}
@@ -163,41 +171,20 @@ vfio_ism_io_write(struct vfio_ism_hw *hw, unsigned int bar, uint64_t off,
 				sched_yield();
 			continue;
 		}
-		return io_error(hw, "store", bar, off, len, errno);
+		return io_error(hw, what, bar, off, len, errno);
 	}
+}
+
+int
+vfio_ism_io_write(struct vfio_ism_hw *hw, unsigned int bar, uint64_t off,
+		  const void *buf, size_t len)
+{
+	return io_once(hw, true, bar, off, (void *)(uintptr_t)buf, len);
 }
 
 int
 vfio_ism_io_read(struct vfio_ism_hw *hw, unsigned int bar, uint64_t off,
 		 void *buf, size_t len)
 {
-	int rc = check_access(hw, "load", bar, off, len, ISM_MAX_LOAD,
-			      VFIO_REGION_INFO_FLAG_READ);
-	off_t pos;
-
-	if (rc < 0)
-		return rc;
-	pos = (off_t)(hw->region[bar].offset + off);
-	for (int tries = 0;; tries++) {
-		ssize_t n = pread(hw->fd, buf, len, pos);
-
-		if (n == (ssize_t)len) {
-			STAT_INC(hw, loads);
-			return 0;
-		}
-		if (n >= 0) {
-			if (may_log(hw))
-				VISM_LOG(ERR, "%s: load of %zu bytes at BAR %u offset 0x%" PRIx64 " returned %zd bytes",
-					 hw->name, len, bar, off, n);
-			STAT_INC(hw, errors);
-			return -EIO;
-		}
-		if ((errno == EINTR || errno == EAGAIN) && tries < VISM_RETRY_MAX) {
-			STAT_INC(hw, retries);
-			if (errno == EAGAIN)
-				sched_yield();
-			continue;
-		}
-		return io_error(hw, "load", bar, off, len, errno);
-	}
+	return io_once(hw, false, bar, off, buf, len);
 }
