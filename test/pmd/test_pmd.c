@@ -397,6 +397,17 @@ test_rx_intr(uint16_t a, uint16_t b)
 	n = rte_eth_rx_burst(b, 0, pk, 4);
 	CHECK_EQ(n, 1, "and the frame is there");
 	rte_pktmbuf_free_bulk(pk, n);
+
+	/* disarmed: the sender stops setting sf, so no SBA bit, no MSI */
+	ism_poll_sba(rte_pmd_ism_get_dev(b), NULL, NULL);
+	m = make_frame(pool, 1, 60);
+	CHECK_EQ(rte_eth_tx_burst(a, 0, &m, 1), 1, "a frame sent while disarmed");
+	usleep(1000);
+	CHECK_EQ(ism_poll_sba(rte_pmd_ism_get_dev(b), NULL, NULL), 0,
+		 "no signal flag without armed interrupts");
+	n = rte_eth_rx_burst(b, 0, pk, 4);
+	CHECK_EQ(n, 1, "the frame arrived all the same");
+	rte_pktmbuf_free_bulk(pk, n);
 	rte_eth_dev_rx_intr_ctl_q(b, 0, RTE_EPOLL_PER_THREAD, RTE_INTR_EVENT_DEL, NULL);
 }
 
