@@ -17,6 +17,7 @@ Measures:
      one pwrite per 4 KiB store, the cost real hardware planning needs.
 """
 import argparse
+import glob
 import json
 import os
 import platform
@@ -199,6 +200,10 @@ def main():
             print(f"  vfio  {size:5} bytes: {r['pps'] / 1e6:7.2f} Mpps, "
                   f"{r.get('stores_per_s', 0) / 1e6:.2f} M stores/s", flush=True)
 
+    # the fabrics and interrupt FIFOs this run made (all named with our pid)
+    model_dir = os.environ.get("ISM_MODEL_DIR", "/dev/shm")
+    for path in glob.glob(os.path.join(model_dir, f"ism-fabric.*-{os.getpid()}*")):
+        os.unlink(path)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)
     write_rst(report, os.path.join(args.out, "results.rst"))
