@@ -51,4 +51,7 @@ r = subprocess.run([PERF, "--no-huge", "-m", "256", "--no-pci", "-l", "0",
                     "--file-prefix", f"smoke-bad-{os.getpid()}", "--",
                     "--mode", "bogus"], capture_output=True, text=True)
 tap.check(r.returncode != 0 and "unknown mode 'bogus'" in r.stderr, "a bad mode is named")
+for path in (f"/dev/shm/ism-fabric.smoke-{os.getpid()}",):
+    if os.path.exists(path):
+        os.unlink(path)
 sys.exit(tap.done())
