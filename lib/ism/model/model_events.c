@@ -23,14 +23,13 @@ irq_path(struct model_fabric *f, uint64_t gid, char *buf, size_t len)
 }
 
 int
-ev_irq_create(struct model_fabric *f, unsigned int slot, uint64_t gid)
+ev_irq_create(struct model_fabric *f, uint64_t gid)
 {
 	struct stat st;
 	char path[320];
 	mode_t mode = 0600;
 	int fd;
 
-	(void)slot;
 	if (fstat(f->fd, &st) == 0)
 		mode = st.st_mode & 0666;
 	irq_path(f, gid, path, sizeof(path));

@@ -194,7 +194,7 @@ void ev_post(struct model_fabric *f, unsigned int slot, uint32_t type,
 void ev_signal_dmb(struct model_fabric *f, unsigned int slot,
 		   unsigned int sba_idx, unsigned int elem);
 void ev_irq_raise(struct model_fabric *f, unsigned int slot);
-int ev_irq_create(struct model_fabric *f, unsigned int slot, uint64_t gid);
+int ev_irq_create(struct model_fabric *f, uint64_t gid);
 void ev_irq_remove(struct model_fabric *f, unsigned int slot, uint64_t gid);
 void ev_irq_forget(struct model_fabric *f);
 

@@ -197,7 +197,7 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 	rc = fab_hold_slot(f, (unsigned int)slot, true);
 	if (rc < 0)
 		goto unlock;
-	fn->irq_fd = ev_irq_create(f, (unsigned int)slot, sl->gid);
+	fn->irq_fd = ev_irq_create(f, sl->gid);
 	if (fn->irq_fd < 0) {
 		rc = fn->irq_fd;
 		fab_hold_slot(f, (unsigned int)slot, false);
