@@ -508,13 +508,15 @@ struct vfio_init {
 	struct ism_transport *t;
 	const struct ism_devargs *args;
 	const char *name;
+	bool taken;		/* port_init() owns the transport */
 };
 
 static int
 vfio_eth_init(struct rte_eth_dev *eth, void *arg)
 {
-	const struct vfio_init *vi = arg;
+	struct vfio_init *vi = arg;
 
+	vi->taken = true;
 	return port_init(eth, vi->t, vi->name, vi->args);
 }
 
@@ -539,10 +541,12 @@ ism_vfio_probe(struct rte_vfio_ism_driver *drv, struct rte_vfio_ism_device *dev)
 			dev->name, strerror(-rc));
 		return rc;
 	}
-	/* port_init() owns the transport from here, also on failure */
-	return rte_eth_dev_create(&dev->device, dev->name,
-				  sizeof(struct ism_port), NULL, NULL,
-				  vfio_eth_init, &vi);
+	rc = rte_eth_dev_create(&dev->device, dev->name,
+				sizeof(struct ism_port), NULL, NULL,
+				vfio_eth_init, &vi);
+	if (rc < 0 && !vi.taken)	/* failed before port_init() */
+		vi.t->ops->close(vi.t);
+	return rc;
 }
 
 static int
