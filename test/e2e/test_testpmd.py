@@ -129,6 +129,36 @@ def test_kill_and_restart(a, b):
     return b2
 
 
+def test_sixteen_queues():
+    """The largest configuration: 16 queue pairs, tokens in four events."""
+    vdev = f"net_ism0,fabric={FABRIC}-q,pair=q16"
+    q = ["--rxq=16", "--txq=16"]
+    a = TestPmd("qa", PLUGINS, vdev, "0,1", 0, extra_app=q)
+    b = TestPmd("qb", PLUGINS, vdev, "0,1", 1, extra_app=q)
+    try:
+        tap.check(a.ready() and b.ready() and a.link_up() and b.link_up(),
+                  "16 queue pairs: link up")
+        b.cmd("set fwd rxonly")
+        b.cmd("start", r"rxonly packet forwarding")
+        a.cmd("set fwd txonly")
+        a.cmd("start", r"txonly packet forwarding")
+        time.sleep(1.5)
+        a.cmd("stop", r"Done|Telling cores to stop")
+        time.sleep(1)
+        b.cmd("stop", r"Done|Telling cores to stop")
+        sa, sb = a.stats(), b.stats()
+        tap.diag(f"16 queues: tx {sa['tx_packets']} rx {sb['rx_packets']}")
+        tap.check(sa["tx_packets"] > 1000 and sa["tx_packets"] == sb["rx_packets"],
+                  "16 queue pairs: tx accepted == rx received")
+    finally:
+        a.quit()
+        b.quit()
+        try:
+            os.unlink(f"/dev/shm/ism-fabric.{FABRIC}-q")
+        except OSError:
+            pass
+
+
 def main():
     a = b = None
     try:
@@ -138,6 +168,7 @@ def main():
         test_telemetry(a, b)
         test_hung_peer(a, b)
         b = test_kill_and_restart(a, b)
+        test_sixteen_queues()
     except TestPmdError as e:
         tap.check(False, f"testpmd session: {e}")
     finally:
