@@ -102,6 +102,10 @@ rx_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len)
 		uint32_t room = rte_pktmbuf_tailroom(m);
 		uint32_t n = len - done < room ? len - done : room;
 
+		if (unlikely(n == 0)) {		/* a pool without data room */
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
 		rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), src + done, n);
 		m->data_len = (uint16_t)n;
 		done += n;
