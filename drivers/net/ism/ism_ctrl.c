@@ -252,6 +252,12 @@ static void
 on_hello(struct ism_port *p, uint64_t info)
 {
 	uint16_t session = info & 0xffff;
+	unsigned int nq = (info >> 48) & 0xff;
+
+	if (nq == 0 || nq > ISM_MAX_QUEUES) {
+		p->ctrl_ignored++;	/* no port has that many queues */
+		return;
+	}
 
 	if (p->peer_hello && session == p->peer_session) {
 		/* the peer lost our READY (or its link): say it again */

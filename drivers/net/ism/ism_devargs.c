@@ -71,6 +71,11 @@ parse_one(const char *key, const char *value, void *opaque)
 	uint64_t v;
 	int rc;
 
+	if (value == NULL) {
+		ISM_LOG(ERR, "%s: devarg '%s' needs a value (%s=...)", c->dev, key, key);
+		return -EINVAL;
+	}
+
 	if (strcmp(key, ARG_DRIVER) == 0) {
 		if (strcmp(value, "net_ism") != 0) {
 			ISM_LOG(ERR, "%s: driver=%s names another driver", c->dev, value);

@@ -421,6 +421,7 @@ port_init(struct rte_eth_dev *eth, struct ism_transport *t, const char *name,
 			 ism_dev_gid(p->dev), t->name, args->peer, args->dmb_size);
 	return 0;
 fail:
+	eth->data->mac_addrs = NULL;	/* points into p: not for rte_free() */
 	if (p->intr != NULL) {
 		rte_intr_efd_disable(p->intr);
 		rte_intr_vec_list_free(p->intr);

@@ -158,8 +158,14 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 			rx_publish(q);
 		return 0;
 	}
-	if (unlikely(prod < q->cons || prod - q->cons > q->ring_size)) {
-		rx_resync(q, prod);
+	if (unlikely(prod < q->cons || prod - q->cons > q->ring_size ||
+		     prod % ISM_REC_ALIGN != 0)) {
+		/* an unaligned cursor is never adopted: records are 8-byte
+		 * aligned, and a header must never straddle the DMB's end */
+		if (prod % ISM_REC_ALIGN == 0)
+			rx_resync(q, prod);
+		else
+			q->cursor_errors++;
 		rx_publish(q);
 		return 0;
 	}
@@ -169,6 +175,8 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		struct ism_rec_hdr h;
 		struct rte_mbuf *m;
 
+		if (unlikely(tail < sizeof(h)))
+			goto corrupt;
 		memcpy(&h, ring + at, sizeof(h));	/* read once, then check */
 		len = ism_cpu32(h.len);
 		if (unlikely(ism_cpu16(h.magic) != ISM_REC_MAGIC))
@@ -305,12 +313,12 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		return 1;
 	}
 	credit = ism_ring_load64(q->own, ISM_RING_CREDIT_OFF);
-	if (unlikely(credit > q->prod)) {
+	if (unlikely(credit > q->prod && credit % ISM_REC_ALIGN == 0)) {
 		/* the peer skipped ahead (it resynchronised on a cursor it
 		 * did not trust): continue where it now reads */
 		q->credit_errors++;
 		q->prod = credit;
-	} else if (unlikely(q->prod - credit > q->ring_size)) {
+	} else if (unlikely(credit > q->prod || q->prod - credit > q->ring_size)) {
 		q->credit_errors++;	/* a credit we cannot believe */
 		return 0;
 	}

@@ -216,7 +216,8 @@ do_reg_dmb(struct cmd_ctx *c)
 	    (c->self->vlan_required && !vlan_valid))
 		return ISM_RET_VLAN;
 
-	d->busy = 0;
+	/* busy is left alone: a store of this writer into the previous
+	 * registration may still be on its way out */
 	d->rgid = rgid;
 	d->heap_off = off;
 	d->len = len;
@@ -248,7 +249,7 @@ do_unreg_dmb(struct cmd_ctx *c)
 	if (d->state != DMB_REGISTERED)
 		return ISM_RET_NO_DMB;
 	dmb_quiesce(c->f, d);
-	memset(d, 0, sizeof(*d));
+	dmb_clear(d);
 	c->self->dmbs_used--;
 	return ISM_RET_OK;
 }

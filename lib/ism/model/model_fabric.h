@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ism_proto.h"
 #include "ism_model.h"
@@ -197,6 +198,17 @@ void ev_irq_raise(struct model_fabric *f, unsigned int slot);
 int ev_irq_create(struct model_fabric *f, uint64_t gid);
 void ev_irq_remove(struct model_fabric *f, unsigned int slot, uint64_t gid);
 void ev_irq_forget(struct model_fabric *f);
+
+/* Forget a DMB registration, keeping its in-flight count: a writer that
+ * outlived dmb_quiesce()'s patience still has to end its store. */
+static inline void
+dmb_clear(struct model_dmb *d)
+{
+	uint32_t busy = __atomic_load_n(&d->busy, __ATOMIC_ACQUIRE);
+
+	memset(d, 0, sizeof(*d));
+	__atomic_store_n(&d->busy, busy, __ATOMIC_RELEASE);
+}
 
 /* model_reaper.c */
 void reap_slot(struct model_fabric *f, unsigned int slot);

@@ -7,6 +7,7 @@
  * slot stays SLOT_REAPING and the next sweep finishes the job.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -90,11 +91,20 @@ reap_slot(struct model_fabric *f, unsigned int slot)
 	for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++)
 		if (sl->dmbs[i].state == DMB_REGISTERED)
 			dmb_quiesce(f, &sl->dmbs[i]);
+	/* the dead writer's stores are over: what it announced and never
+	 * ended would make every later unregister wait for nothing */
+	for (unsigned int o = 0; o < ISM_MODEL_MAX_FUNCTIONS; o++)
+		for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++)
+			if (f->slots[o].dmbs[i].rgid == gid)
+				__atomic_store_n(&f->slots[o].dmbs[i].busy, 0,
+						 __ATOMIC_RELEASE);
 	heap_free_slot(f, slot);
 	ev_irq_remove(f, slot, gid);
 	for (unsigned int o = 0; o < ISM_MODEL_MAX_FUNCTIONS; o++)
 		f->slots[o].peers &= ~(UINT64_C(1) << slot);
-	memset(sl, 0, sizeof(*sl));
+	memset(sl, 0, offsetof(struct model_slot, dmbs));
+	for (unsigned int i = 0; i < ISM_NR_SBA_BITS; i++)
+		dmb_clear(&sl->dmbs[i]);
 	f->hdr->reaps++;
 	__atomic_store_n(&sl->state, SLOT_FREE, __ATOMIC_RELEASE);
 }

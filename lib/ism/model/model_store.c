@@ -37,6 +37,7 @@ store_begin(struct model_fn *fn, uint64_t req, size_t len,
 	struct model_dmb *d;
 	uint8_t *mem;
 	uint32_t dlen;
+	int rc;
 
 	if (len > ISM_MAX_STORE ||
 	    (req % ISM_STORE_BOUNDARY) + len > ISM_STORE_BOUNDARY ||
@@ -57,25 +58,37 @@ store_begin(struct model_fn *fn, uint64_t req, size_t len,
 		return -ENXIO;
 	if (d->rgid != fn->gid)
 		return -EACCES;
-	dlen = d->len;
-	if (off > dlen || len > dlen - off)
-		return -ERANGE;
-	if (d->vlan_valid && !writer_has_vlan(&f->slots[fn->slot], d->vlan_id))
-		return -EPERM;
 
-	/* Announce the copy, then re-check: pairs with dmb_quiesce(). */
+	/* Announce the copy, then re-check: pairs with dmb_quiesce(). Only
+	 * from here on the descriptor cannot change under us, so length,
+	 * bounds and VLAN are checked after it. */
 	__atomic_fetch_add(&d->busy, 1, __ATOMIC_SEQ_CST);
-	mem = fab_heap_ptr(f, d->heap_off, dlen);
 	if (__atomic_load_n(&d->state, __ATOMIC_SEQ_CST) != DMB_REGISTERED ||
-	    d->rgid != fn->gid || mem == NULL) {
-		/* unregistered meanwhile, or a corrupted fabric: never a
-		 * wild write */
-		__atomic_fetch_sub(&d->busy, 1, __ATOMIC_RELEASE);
-		return mem == NULL ? -EFAULT : -ENXIO;
+	    d->rgid != fn->gid) {
+		rc = -ENXIO;
+		goto unannounce;
+	}
+	dlen = d->len;
+	if (off > dlen || len > dlen - off) {
+		rc = -ERANGE;
+		goto unannounce;
+	}
+	if (d->vlan_valid && !writer_has_vlan(&f->slots[fn->slot], d->vlan_id)) {
+		rc = -EPERM;
+		goto unannounce;
+	}
+	mem = fab_heap_ptr(f, d->heap_off, dlen);
+	if (mem == NULL) {	/* a corrupted fabric: never a wild write */
+		rc = -EFAULT;
+		goto unannounce;
 	}
 	*dp = d;
 	*dst = mem + off;
 	return 0;
+
+unannounce:
+	__atomic_fetch_sub(&d->busy, 1, __ATOMIC_RELEASE);
+	return rc;
 }
 
 /* The data is in: signal if asked, and end the in-flight announcement. */

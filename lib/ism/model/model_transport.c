@@ -5,6 +5,7 @@
  * (BAR 0).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,11 +126,16 @@ model_close(struct ism_transport *t)
 	struct model_fn *fn = (struct model_fn *)t;
 	struct model_fabric *f = fn->fab;
 
+	/* the liveness lock goes before the fabric lock: once the slot is
+	 * free, another thread of this process may attach to it and take
+	 * that same (per-process) record lock */
 	if (fab_lock(f) == 0) {
 		reap_slot(f, fn->slot);
+		fab_hold_slot(f, fn->slot, false);
 		fab_unlock(f);
+	} else {
+		fab_hold_slot(f, fn->slot, false);
 	}
-	fab_hold_slot(f, fn->slot, false);
 	close(fn->irq_fd);
 	fab_put(f);
 	free(fn);
@@ -189,7 +195,9 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 		goto unlock;
 	}
 	sl = fab_slot(f, (unsigned int)slot);
-	memset(sl, 0, sizeof(*sl));
+	/* the DMB table of a free slot is clear already, but for in-flight
+	 * counts of writers that are still ending their stores */
+	memset(sl, 0, offsetof(struct model_slot, dmbs));
 	sl->gid = f->hdr->gid_base |
 		(++f->hdr->gid_gen & UINT64_C(0xffffffffff)) << 8 |
 		(unsigned int)slot;
