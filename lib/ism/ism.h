@@ -122,6 +122,14 @@ int ism_vlan_reset(struct ism_dev *dev);
 int ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
 		     struct ism_dmb **dmbp);
 int ism_dmb_unregister(struct ism_dev *dev, struct ism_dmb *dmb);
+/*
+ * Give a registered DMB a new writer: UNREG_DMB, then REG_DMB of the same
+ * memory and SBA index for @rgid (a new token). The memory stays where it
+ * is, so whoever polls it needs no new pointer. If REG_DMB fails the DMB
+ * stays unregistered (tok 0) until a later rebind or unregister.
+ */
+int ism_dmb_rebind(struct ism_dev *dev, struct ism_dmb *dmb, uint64_t rgid);
+
 /* The DMB registered at an SBA index (as ism_poll reports), or NULL. */
 struct ism_dmb *ism_dmb_by_sba_idx(struct ism_dev *dev, unsigned int sba_idx);
 

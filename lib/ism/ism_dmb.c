@@ -48,13 +48,39 @@ check_params(struct ism_dev *dev, const struct ism_dmb_params *p)
 	return 0;
 }
 
+/* REG_DMB of @iova for @p at SBA index @idx; the token in *tok. */
+static int
+reg_dmb_locked(struct ism_dev *dev, uint64_t iova,
+	       const struct ism_dmb_params *p, uint32_t idx, uint64_t *tok)
+{
+	struct ism_req_reg_dmb req = {
+		.dmb = ism_be64(iova),
+		.dmb_len = ism_be32(p->len),
+		.sba_idx = ism_be32(idx),
+		.vlan_valid = ism_be32(p->vlan_valid),
+		.vlan_id = ism_be32(p->vlan_valid ? p->vlan_id : 0),
+		.rgid = ism_be64(p->rgid),
+	};
+	struct ism_resp_u64 resp;
+	int rc;
+
+	rc = ism_cmd_locked(dev, ISM_CMD_REG_DMB, &req, sizeof(req), &resp,
+			    sizeof(resp));
+	if (rc == 0 && !ism_tok_valid(ism_cpu64(resp.value))) {
+		ISM_ERR("%s: REG_DMB returned invalid token %016llx",
+			dev->t->name, (unsigned long long)ism_cpu64(resp.value));
+		rc = -EPROTO;
+	}
+	if (rc == 0)
+		*tok = ism_cpu64(resp.value);
+	return rc;
+}
+
 int
 ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
 		 struct ism_dmb **dmbp)
 {
 	struct ism_transport *t = dev->t;
-	struct ism_req_reg_dmb req;
-	struct ism_resp_u64 resp;
 	struct ism_dmb *dmb;
 	int idx, rc;
 
@@ -89,24 +115,11 @@ ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
 		rc = idx;
 		goto free_dma;
 	}
-	req.dmb = ism_be64(dmb->dma.iova);
-	req.dmb_len = ism_be32(p->len);
-	req.sba_idx = ism_be32((uint32_t)idx);
-	req.vlan_valid = ism_be32(p->vlan_valid);
-	req.vlan_id = ism_be32(p->vlan_valid ? p->vlan_id : 0);
-	req.rgid = ism_be64(p->rgid);
-	rc = ism_cmd_locked(dev, ISM_CMD_REG_DMB, &req, sizeof(req), &resp,
-			    sizeof(resp));
-	if (rc == 0 && !ism_tok_valid(ism_cpu64(resp.value))) {
-		ISM_ERR("%s: REG_DMB returned invalid token %016llx", t->name,
-			(unsigned long long)ism_cpu64(resp.value));
-		rc = -EPROTO;
-	}
+	rc = reg_dmb_locked(dev, dmb->dma.iova, p, (uint32_t)idx, &dmb->tok);
 	if (rc < 0) {
 		pthread_mutex_unlock(&dev->lock);
 		goto free_dma;
 	}
-	dmb->tok = ism_cpu64(resp.value);
 	dmb->rgid = p->rgid;
 	dmb->addr = dmb->dma.addr;
 	dmb->len = p->len;
@@ -165,6 +178,41 @@ ism_dmb_unregister(struct ism_dev *dev, struct ism_dmb *dmb)
 		return -ENOENT;
 	}
 	rc = dmb_unregister_locked(dev, dmb);
+	pthread_mutex_unlock(&dev->lock);
+	return rc;
+}
+
+int
+ism_dmb_rebind(struct ism_dev *dev, struct ism_dmb *dmb, uint64_t rgid)
+{
+	struct ism_dmb_params p = {
+		.len = dmb->len, .rgid = rgid,
+		.vlan_valid = dmb->vlan_valid, .vlan_id = dmb->vlan_id,
+	};
+	struct ism_req_u64 req;
+	struct ism_resp_hdr resp;
+	int rc;
+
+	if (rgid == 0)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (dmb->sba_idx >= ISM_NR_SBA_BITS || dev->dmbs[dmb->sba_idx] != dmb) {
+		pthread_mutex_unlock(&dev->lock);
+		return -ENOENT;
+	}
+	if (dmb->tok != 0) {
+		req.value = ism_be64(dmb->tok);
+		rc = ism_cmd_locked(dev, ISM_CMD_UNREG_DMB, &req, sizeof(req),
+				    &resp, sizeof(resp));
+		if (rc < 0 && rc != -ENOENT) {
+			pthread_mutex_unlock(&dev->lock);
+			return rc;
+		}
+		dmb->tok = 0;
+	}
+	rc = reg_dmb_locked(dev, dmb->dma.iova, &p, dmb->sba_idx, &dmb->tok);
+	if (rc == 0)
+		dmb->rgid = rgid;
 	pthread_mutex_unlock(&dev->lock);
 	return rc;
 }

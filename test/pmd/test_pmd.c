@@ -275,6 +275,9 @@ test_devargs(void)
 	CHECK(rte_vdev_init("net_ism7", "fabric=no/such,pair=x") < 0,
 	      "bad fabric name refused");
 	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC) < 0, "no peer or pair refused");
+	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC ",pair") < 0,
+	      "a key without a value refused (no crash)");
+	CHECK(log_has("devarg 'pair' needs a value"), "message names the key");
 	CHECK(port_of("net_ism7") < 0, "no port left behind");
 	CHECK_EQ(ism_model_stat(FABRIC, &st), 0, "fabric readable");
 	CHECK_EQ(st.functions, 0, "no function left behind in the fabric");
@@ -497,6 +500,91 @@ test_exact_ring_end(void)
 	drop_port("net_ism11");
 }
 
+static int lsc_calls;
+
+/* An LSC callback that calls back into the driver must not deadlock. */
+static int
+lsc_cb(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret)
+{
+	uint64_t peer;
+
+	RTE_SET_USED(type);
+	RTE_SET_USED(arg);
+	RTE_SET_USED(ret);
+	rte_pmd_ism_get_peer(port, &peer);
+	lsc_calls++;
+	return 0;
+}
+
+/* Send @n frames a -> b on queue 0 and count how many arrive intact. */
+static uint32_t
+send_and_count(uint16_t a, uint16_t b, uint32_t n)
+{
+	struct rte_mbuf *m, *rx[32];
+	uint32_t sent = 0, got = 0, bad = 0;
+	uint64_t end = now_ms() + 3000;
+
+	while ((sent < n || got + bad < sent) && now_ms() < end) {
+		if (sent < n) {
+			m = make_frame(pool, sent, 100);
+			if (rte_eth_tx_burst(a, 0, &m, 1) == 1)
+				sent++;
+			else
+				rte_pktmbuf_free(m);
+		}
+		for (uint16_t i = 0, k = rte_eth_rx_burst(b, 0, rx, 32); i < k; i++) {
+			if (frame_ok(rx[i], got + bad, 100))
+				got++;
+			else
+				bad++;
+			rte_pktmbuf_free(rx[i]);
+		}
+	}
+	return bad == 0 ? got : 0;
+}
+
+/*
+ * Restart without setting the queues up again (as testpmd's port
+ * stop/start does), the sender polled only after the link is up again:
+ * the ring reset must not be lost. And a new peer six times over while
+ * our TX is never polled: DMBs are rebound, never used up.
+ */
+static void
+test_restart_without_setup(void)
+{
+	int a, b;
+
+	CHECK_EQ(make_pair("net_ism12", "net_ism13", "", "", &a, &b), 0, "fifth pair");
+	rte_eth_dev_callback_register(b, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	setup_port(a, 1, RTE_ETHER_MTU, pool);
+	setup_port(b, 1, RTE_ETHER_MTU, pool);
+	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up");
+	CHECK_EQ(send_and_count(a, b, 200), 200, "200 frames a -> b");
+	CHECK_EQ(send_and_count(b, a, 200), 200, "200 frames b -> a");
+	CHECK_EQ(rte_eth_dev_stop(a), 0, "port a stopped");
+	CHECK(link_is(b, 0, 3000), "b sees the link go down");
+	CHECK_EQ(rte_eth_dev_start(a), 0, "port a started, queues as they were");
+	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up again");
+	CHECK_EQ(send_and_count(a, b, 200), 200, "200 frames a -> b after the restart");
+	CHECK_EQ(send_and_count(b, a, 200), 200, "200 frames b -> a after the restart");
+	CHECK(lsc_calls >= 3, "LSC callbacks that call the driver ran (%d)", lsc_calls);
+
+	for (int i = 0; i < 6; i++) {
+		drop_port("net_ism13");
+		rte_vdev_init("net_ism13", "fabric=" FABRIC ",pair=duo");
+		b = port_of("net_ism13");
+		setup_port(b, 1, RTE_ETHER_MTU, pool);
+		if (!link_is(a, 1, WAIT_MS) || !link_is(b, 1, WAIT_MS))
+			break;
+		if (i == 5)
+			CHECK(true, "six new peers in a row, a's TX never polled: link up each time");
+	}
+	CHECK_EQ(send_and_count(b, a, 200), 200, "the sixth peer's frames arrive");
+	CHECK_EQ(send_and_count(a, b, 200), 200, "and a's reach it");
+	drop_port("net_ism12");
+	drop_port("net_ism13");
+}
+
 /* mac= sets the address, else it is derived from the GID; dev_reset
  * brings a port back to just after probe, and it links up again. */
 static void
@@ -584,6 +672,7 @@ main(int argc, char **argv)
 	drop_port("net_ism0");
 	test_late_configure();
 	test_exact_ring_end();
+	test_restart_without_setup();
 	test_mac_and_reset();
 	test_mismatch();
 	rte_openlog_stream(stderr);

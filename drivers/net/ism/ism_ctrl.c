@@ -80,18 +80,21 @@ set_link(struct ism_port *p, bool up)
 	};
 
 	p->link_up = up;
-	/* 0: the status changed */
+	/* 0: the status changed; the application hears of it once the
+	 * control lock is released (its callback may well call us) */
 	if (rte_eth_linkstatus_set(p->eth, &link) == 0 &&
 	    p->eth->data->dev_conf.intr_conf.lsc)
-		rte_eth_dev_callback_process(p->eth, RTE_ETH_EVENT_INTR_LSC, NULL);
+		p->lsc_pending = true;
 }
 
-/* Hand every queue pair its qconf; @reset restarts the ring cursors. */
+/* Hand every queue pair its qconf; @restart begins a new ring epoch. */
 static void
-post_all(struct ism_port *p, bool reset)
+post_all(struct ism_port *p, bool restart)
 {
+	if (restart)
+		p->ring_epoch++;
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		p->qconf[q].reset = reset;
+		p->qconf[q].epoch = p->ring_epoch;
 		if (p->txq[q] != NULL)
 			ism_qctl_post(&p->txq[q]->ctl, &p->qconf[q]);
 		if (p->rxq[q] != NULL)
@@ -144,34 +147,10 @@ dmb_release(struct ism_port *p, struct ism_dmb **d)
 	*d = NULL;
 }
 
-/* DMBs replaced while the queues ran: free them once no lcore uses them. */
-static void
-free_retired(struct ism_port *p, bool force)
-{
-	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++) {
-		if (!force &&
-		    ((p->rxq[q] != NULL && !ism_qctl_taken(&p->rxq[q]->ctl)) ||
-		     (p->txq[q] != NULL && !ism_qctl_taken(&p->txq[q]->ctl))))
-			continue;
-		for (int i = 0; i < ISM_MAX_RETIRED; i++)
-			dmb_release(p, &p->retired[q][i]);
-	}
-}
-
-static struct ism_dmb **
-retired_slot(struct ism_port *p, uint16_t q)
-{
-	for (int i = 0; i < ISM_MAX_RETIRED; i++)
-		if (p->retired[q][i] == NULL)
-			return &p->retired[q][i];
-	return NULL;
-}
-
 /* Only while no lcore runs the queues (stopped port). */
 static void
 release_rx_dmbs(struct ism_port *p)
 {
-	free_retired(p, true);
 	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++) {
 		dmb_release(p, &p->rx_dmb[q]);
 		memset(&p->qconf[q], 0, sizeof(p->qconf[q]));
@@ -187,39 +166,34 @@ release_rx_dmbs(struct ism_port *p)
 	p->rx_dmb_rgid = 0;
 }
 
-/* One DMB per RX queue, writable by the peer only. The ones they replace
- * retire until the queues have switched over. */
+/*
+ * One DMB per RX queue, writable by the peer only. For a new peer the DMBs
+ * a queue already has are rebound (same memory, new writer, new token), so
+ * an lcore polling them never holds a stale pointer.
+ */
 static int
 register_rx_dmbs(struct ism_port *p)
 {
 	struct ism_dmb_params prm = { .len = p->args.dmb_size,
 				      .rgid = p->peer_gid };
-	struct ism_dmb *fresh[ISM_MAX_QUEUES] = { NULL };
 	int rc;
 
 	if (p->rx_dmb_rgid == p->peer_gid)
 		return 0;
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		if (p->rx_dmb[q] != NULL && retired_slot(p, q) == NULL)
-			return -EBUSY;	/* the queues never took the last ones */
-	}
-	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		rc = ism_dmb_register(p->dev, &prm, &fresh[q]);
+		if (p->rx_dmb[q] != NULL)
+			rc = ism_dmb_rebind(p->dev, p->rx_dmb[q], p->peer_gid);
+		else
+			rc = ism_dmb_register(p->dev, &prm, &p->rx_dmb[q]);
 		if (rc < 0) {
 			PORT_LOG(p, ERR, "cannot register RX DMB %u (%u bytes) for peer %016" PRIx64 ": %s",
 				 q, prm.len, p->peer_gid, strerror(-rc));
-			while (q-- > 0)
-				dmb_release(p, &fresh[q]);
-			return rc;
+			return rc;	/* the next control step tries again */
 		}
-	}
-	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		if (p->rx_dmb[q] != NULL)
-			*retired_slot(p, q) = p->rx_dmb[q];
-		p->rx_dmb[q] = fresh[q];
-		memset(&p->qconf[q], 0, sizeof(p->qconf[q]));
-		p->qconf[q].local = fresh[q]->addr;
-		p->qconf[q].local_ring = prm.len - ISM_RING_DATA_OFF;
+		memset(p->rx_dmb[q]->addr, 0, ISM_RING_DATA_OFF);
+		memset(&p->qconf[q].peer, 0, sizeof(p->qconf[q].peer));
+		p->qconf[q].local = p->rx_dmb[q]->addr;
+		p->qconf[q].local_ring = p->rx_dmb[q]->len - ISM_RING_DATA_OFF;
 	}
 	post_all(p, true);
 	p->rx_dmb_rgid = p->peer_gid;
@@ -402,6 +376,27 @@ discover_peer(struct ism_port *p)
 	}
 }
 
+/*
+ * A peer found by label or by its HELLO whose GID event we never saw (the
+ * IEQ overran, or it died before sharing a DMB with us) would hold the port
+ * forever: while the link is down and the peer is silent, ask the device
+ * whether it is still there, once per heartbeat timeout.
+ */
+static bool
+peer_silently_gone(struct ism_port *p, uint64_t now)
+{
+	if (p->args.pair[0] == '\0' && !p->args.peer_any)
+		return false;	/* a fixed peer= GID may come back */
+	if (now - p->last_peer_ms < p->args.hb_timeout_ms ||
+	    now - p->last_probe_ms < p->args.hb_timeout_ms)
+		return false;
+	p->last_probe_ms = now;
+	if (ism_query_rgid(p->dev, p->peer_gid, false, 0) != -EHOSTUNREACH)
+		return false;
+	peer_gone(p, "peer function gone (no longer reachable)");
+	return true;
+}
+
 static void
 try_link_up(struct ism_port *p)
 {
@@ -430,12 +425,13 @@ ctrl_step(struct ism_port *p)
 
 	ism_poll_events(p->dev, on_event, p);
 	discover_peer(p);
-	free_retired(p, false);
 	if (!p->started || p->peer_gid == 0)
+		return;
+	now = ism_now_ms();
+	if (!p->link_up && peer_silently_gone(p, now))
 		return;
 	if (register_rx_dmbs(p) < 0)
 		return;		/* retried at the next step */
-	now = ism_now_ms();
 	if (!p->link_up) {
 		if (!p->peer_has_ours && now - p->last_hello_ms >= ISM_HELLO_PERIOD_MS) {
 			send_hello(p);
@@ -455,6 +451,18 @@ ctrl_step(struct ism_port *p)
 	}
 }
 
+/* Release the control lock, then deliver a link change it recorded. */
+static void
+ctrl_unlock(struct ism_port *p)
+{
+	bool lsc = p->lsc_pending;
+
+	p->lsc_pending = false;
+	pthread_mutex_unlock(&p->ctrl_lock);
+	if (lsc)
+		rte_eth_dev_callback_process(p->eth, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
 static void
 ctrl_alarm(void *arg)
 {
@@ -468,7 +476,7 @@ ctrl_alarm(void *arg)
 			p->alarm_armed = false;
 		}
 	}
-	pthread_mutex_unlock(&p->ctrl_lock);
+	ctrl_unlock(p);
 }
 
 int
@@ -519,7 +527,7 @@ ism_ctrl_start(struct ism_port *p)
 	 * new session from HELLO */
 	release_rx_dmbs(p);
 	ctrl_step(p);
-	pthread_mutex_unlock(&p->ctrl_lock);
+	ctrl_unlock(p);
 	return 0;
 }
 
@@ -533,7 +541,7 @@ ism_ctrl_stop(struct ism_port *p)
 	p->started = false;
 	p->peer_has_ours = false;
 	release_rx_dmbs(p);
-	pthread_mutex_unlock(&p->ctrl_lock);
+	ctrl_unlock(p);
 }
 
 /* Ask the peer to set sf when it publishes into RX queue @qid. */
@@ -559,7 +567,7 @@ ism_ctrl_lock(struct ism_port *p)
 void
 ism_ctrl_unlock(struct ism_port *p)
 {
-	pthread_mutex_unlock(&p->ctrl_lock);
+	ctrl_unlock(p);
 }
 
 /* Feed one event to the control plane as if it came from the IEQ: for the
@@ -571,5 +579,5 @@ ism_ctrl_inject_event(struct ism_port *p, const struct ism_event *ev)
 	on_event(p, ev);
 	if (p->started && !p->link_up)
 		try_link_up(p);
-	pthread_mutex_unlock(&p->ctrl_lock);
+	ctrl_unlock(p);
 }

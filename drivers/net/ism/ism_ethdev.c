@@ -152,6 +152,32 @@ eth_ism_close(struct rte_eth_dev *eth)
 	return 0;
 }
 
+/* The control alarm walks the queues: replace them under its lock, free
+ * the old ones after. */
+static void
+swap_rxq(struct ism_port *p, uint16_t qid, struct ism_rxq *q)
+{
+	struct ism_rxq *old;
+
+	ism_ctrl_lock(p);
+	old = p->rxq[qid];
+	p->rxq[qid] = q;
+	ism_ctrl_unlock(p);
+	rte_free(old);
+}
+
+static void
+swap_txq(struct ism_port *p, uint16_t qid, struct ism_txq *q)
+{
+	struct ism_txq *old;
+
+	ism_ctrl_lock(p);
+	old = p->txq[qid];
+	p->txq[qid] = q;
+	ism_ctrl_unlock(p);
+	rte_free(old);
+}
+
 static int
 ism_rx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 		   unsigned int socket, const struct rte_eth_rxconf *conf,
@@ -164,14 +190,13 @@ ism_rx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	RTE_SET_USED(conf);
 	if (qid >= p->args.queues)
 		return -EINVAL;
-	rte_free(p->rxq[qid]);
 	q = rte_zmalloc_socket("ism_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
 	if (q == NULL)
 		return -ENOMEM;
 	q->port = p;
 	q->qid = qid;
 	q->mp = mp;
-	p->rxq[qid] = q;
+	swap_rxq(p, qid, q);
 	eth->data->rx_queues[qid] = q;
 	return 0;
 }
@@ -187,13 +212,12 @@ ism_tx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	RTE_SET_USED(conf);
 	if (qid >= p->args.queues)
 		return -EINVAL;
-	rte_free(p->txq[qid]);
 	q = rte_zmalloc_socket("ism_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
 	if (q == NULL)
 		return -ENOMEM;
 	q->port = p;
 	q->qid = qid;
-	p->txq[qid] = q;
+	swap_txq(p, qid, q);
 	eth->data->tx_queues[qid] = q;
 	return 0;
 }
@@ -201,20 +225,14 @@ ism_tx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 static void
 ism_rx_queue_release(struct rte_eth_dev *eth, uint16_t qid)
 {
-	struct ism_port *p = ism_port_of(eth);
-
-	rte_free(p->rxq[qid]);
-	p->rxq[qid] = NULL;
+	swap_rxq(ism_port_of(eth), qid, NULL);
 	eth->data->rx_queues[qid] = NULL;
 }
 
 static void
 ism_tx_queue_release(struct rte_eth_dev *eth, uint16_t qid)
 {
-	struct ism_port *p = ism_port_of(eth);
-
-	rte_free(p->txq[qid]);
-	p->txq[qid] = NULL;
+	swap_txq(ism_port_of(eth), qid, NULL);
 	eth->data->tx_queues[qid] = NULL;
 }
 
@@ -264,6 +282,24 @@ ism_mac_addr_set(struct rte_eth_dev *eth, struct rte_ether_addr *mac)
 	return 0;
 }
 
+/*
+ * A frame published between clearing the SBA and the peer seeing our flag
+ * came without the signal flag: wake the waiter ourselves rather than let
+ * it sleep on data. One 8-byte write suits both interrupt fds (the model's
+ * FIFO reads whatever is there, an eventfd adds the value).
+ */
+static void
+kick_if_pending(struct ism_port *p, struct ism_rxq *q)
+{
+	uint64_t one = 1;
+	int fd = ism_irq_fd(p->dev);
+
+	if (fd >= 0 && q->dmb != NULL &&
+	    ism_ring_load64(q->dmb, ISM_RING_PROD_OFF) != q->cons &&
+	    write(fd, &one, sizeof(one)) < 0)
+		PORT_LOG(p, DEBUG, "RX queue %u: cannot kick the interrupt fd", q->qid);
+}
+
 static int
 ism_rx_intr_set(struct rte_eth_dev *eth, uint16_t qid, bool on)
 {
@@ -277,6 +313,8 @@ ism_rx_intr_set(struct rte_eth_dev *eth, uint16_t qid, bool on)
 	ism_ctrl_lock(p);
 	rc = ism_ctrl_rx_intr(p, qid, on);
 	ism_ctrl_unlock(p);
+	if (rc == 0 && on)
+		kick_if_pending(p, p->rxq[qid]);
 	return rc;
 }
 

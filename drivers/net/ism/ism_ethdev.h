@@ -30,7 +30,6 @@ extern int ism_logtype;
 #define ISM_DEFAULT_HB_TIMEOUT_MS	1000
 #define ISM_CTRL_PERIOD_US	10000
 #define ISM_HELLO_PERIOD_MS	100
-#define ISM_MAX_RETIRED		4
 #define ISM_TX_MAX_RECS		128	/* records (and WRAPs) per burst */
 #define ISM_TX_MAX_IOV		512	/* buffers per burst */
 
@@ -41,14 +40,14 @@ struct ism_qconf {
 	struct ism_rdmb peer;		/* peer's RX DMB q; tok 0 = link down */
 	uint8_t *local;			/* our RX DMB q; NULL = none */
 	uint32_t local_ring;		/* its ring size */
-	bool reset;			/* restart the ring cursors */
+	uint32_t epoch;			/* a new one restarts the ring cursors */
 };
 
 /*
  * How the control thread hands a new configuration to a queue without
  * locking the data path: it fills @next and bumps @gen; the lcore running
- * the queue takes it at its next burst and acknowledges with @seen, after
- * which the control thread may free what the old one pointed to.
+ * the queue takes it at its next burst (@seen). Nothing a configuration
+ * points to is freed while the port runs: DMBs are rebound, not replaced.
  */
 struct ism_qctl {
 	uint32_t gen;
@@ -66,6 +65,7 @@ struct ism_rxq {
 	uint64_t cons_published;
 	struct ism_rdmb peer;		/* peer's RX DMB q: credit target */
 	struct ism_qctl ctl;
+	uint32_t epoch;			/* of the ring cursors in use */
 	bool intr_armed;
 	/* stats */
 	uint64_t packets;
@@ -82,6 +82,7 @@ struct ism_txq {
 	const uint8_t *own;		/* our RX DMB q: credits, intr flag */
 	struct ism_rdmb peer;		/* peer's RX DMB q: where we write */
 	struct ism_qctl ctl;
+	uint32_t epoch;			/* of the ring cursors in use */
 	uint32_t ring_size;
 	uint64_t prod;
 	/* a burst as the records the stores gather: headers here, frames
@@ -140,9 +141,8 @@ struct ism_port {
 	uint16_t session;		/* ours, new on every start */
 	uint16_t nb_queues;		/* configured queue pairs */
 	struct ism_dmb *rx_dmb[ISM_MAX_QUEUES];
-	/* replaced DMBs, freed once the queue took the newer configuration */
-	struct ism_dmb *retired[ISM_MAX_QUEUES][ISM_MAX_RETIRED];
 	struct ism_qconf qconf[ISM_MAX_QUEUES];		/* as last posted */
+	uint32_t ring_epoch;		/* bumped when the rings start over */
 	uint64_t rx_dmb_rgid;		/* the peer they were registered for */
 	bool peer_hello;
 	bool peer_mismatch;		/* logged for this peer session */
@@ -158,7 +158,9 @@ struct ism_port {
 	uint64_t last_peer_ms;
 	uint64_t last_hello_ms;
 	uint64_t last_hb_ms;
+	uint64_t last_probe_ms;		/* QUERY_RGID of a silent peer */
 	bool alarm_armed;
+	bool lsc_pending;		/* delivered after ctrl_lock is released */
 
 	struct ism_rxq *rxq[ISM_MAX_QUEUES];
 	struct ism_txq *txq[ISM_MAX_QUEUES];
@@ -203,7 +205,6 @@ void ism_ctrl_unlock(struct ism_port *p);
 
 /* ism_rxtx.c */
 void ism_qctl_post(struct ism_qctl *c, const struct ism_qconf *next);
-bool ism_qctl_taken(const struct ism_qctl *c);
 void ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c);
 void ism_txq_apply(struct ism_txq *q, const struct ism_qconf *c);
 uint16_t ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);

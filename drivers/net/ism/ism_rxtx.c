@@ -28,13 +28,6 @@ ism_qctl_post(struct ism_qctl *c, const struct ism_qconf *next)
 	__atomic_store_n(&c->gen, gen + 2, __ATOMIC_RELEASE);
 }
 
-bool
-ism_qctl_taken(const struct ism_qctl *c)
-{
-	return __atomic_load_n(&c->seen, __ATOMIC_ACQUIRE) ==
-		__atomic_load_n(&c->gen, __ATOMIC_RELAXED);
-}
-
 /* True when a new configuration was copied into @conf. */
 static inline bool
 qctl_take(struct ism_qctl *c, struct ism_qconf *conf)
@@ -57,9 +50,12 @@ ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c)
 	q->peer = c->peer;
 	q->dmb = c->local;
 	q->ring_size = c->local_ring;
-	if (c->reset) {
+	/* an epoch, not a flag: a queue that missed the configuration
+	 * carrying the reset still sees it in every later one */
+	if (c->epoch != q->epoch) {
 		q->cons = 0;
 		q->cons_published = 0;
+		q->epoch = c->epoch;
 	}
 }
 
@@ -70,8 +66,10 @@ ism_txq_apply(struct ism_txq *q, const struct ism_qconf *c)
 	q->own = c->local;
 	q->ring_size = c->peer.len > ISM_RING_DATA_OFF ?
 		c->peer.len - ISM_RING_DATA_OFF : 0;
-	if (c->reset)
+	if (c->epoch != q->epoch) {
 		q->prod = 0;
+		q->epoch = c->epoch;
+	}
 }
 
 /* Tell the peer how far we consumed: its credits for this ring. */
