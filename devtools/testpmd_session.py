@@ -172,6 +172,20 @@ class TestPmd:
             return "\n".join(self.lines)
 
 
+def one_way(tx, rx, seconds, drain=1.0):
+    """rx in rxonly, tx in txonly for @seconds, stop the sender, let the
+    receiver drain, stop it; the cumulative stats of both."""
+    rx.cmd("set fwd rxonly")
+    rx.cmd("start", r"rxonly packet forwarding")
+    tx.cmd("set fwd txonly")
+    tx.cmd("start", r"txonly packet forwarding")
+    time.sleep(seconds)
+    tx.cmd("stop", r"Done|Telling cores to stop")
+    time.sleep(drain)
+    rx.cmd("stop", r"Done|Telling cores to stop")
+    return tx.stats(), rx.stats()
+
+
 def pair(plugin_dir, fabric, label="e2e", vdev_extra=""):
     """Two testpmd processes on different cores, one net_ism port each."""
     vdev = f"net_ism0,fabric={fabric},pair={label}{vdev_extra}"

@@ -9,7 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
-from testpmd_session import TestPmd, TestPmdError, pair  # noqa: E402
+from testpmd_session import TestPmd, TestPmdError, one_way, pair  # noqa: E402
 from tap import Tap  # noqa: E402
 
 tap = Tap()
@@ -28,15 +28,7 @@ def start_pair():
 
 
 def test_txonly_rxonly(a, b):
-    b.cmd("set fwd rxonly")
-    b.cmd("start", r"rxonly packet forwarding")
-    a.cmd("set fwd txonly")
-    a.cmd("start", r"txonly packet forwarding")
-    time.sleep(2)
-    a.cmd("stop", r"Done|Telling cores to stop")
-    time.sleep(1)
-    b.cmd("stop", r"Done|Telling cores to stop")
-    sa, sb = a.stats(), b.stats()
+    sa, sb = one_way(a, b, 2)
     tap.diag(f"a: {sa}\nb: {sb}")
     tap.check(sa["tx_packets"] > 1000, f"txonly sent {sa['tx_packets']} packets")
     tap.check(sa["tx_packets"] == sb["rx_packets"],
@@ -138,15 +130,7 @@ def test_sixteen_queues():
     try:
         tap.check(a.ready() and b.ready() and a.link_up() and b.link_up(),
                   "16 queue pairs: link up")
-        b.cmd("set fwd rxonly")
-        b.cmd("start", r"rxonly packet forwarding")
-        a.cmd("set fwd txonly")
-        a.cmd("start", r"txonly packet forwarding")
-        time.sleep(1.5)
-        a.cmd("stop", r"Done|Telling cores to stop")
-        time.sleep(1)
-        b.cmd("stop", r"Done|Telling cores to stop")
-        sa, sb = a.stats(), b.stats()
+        sa, sb = one_way(a, b, 1.5)
         tap.diag(f"16 queues: tx {sa['tx_packets']} rx {sb['rx_packets']}")
         tap.check(sa["tx_packets"] > 1000 and sa["tx_packets"] == sb["rx_packets"],
                   "16 queue pairs: tx accepted == rx received")

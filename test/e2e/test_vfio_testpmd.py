@@ -11,10 +11,9 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
-from testpmd_session import TestPmd, TestPmdError  # noqa: E402
+from testpmd_session import TestPmd, TestPmdError, one_way  # noqa: E402
 from tap import Tap  # noqa: E402
 
 tap = Tap()
@@ -23,17 +22,8 @@ PLUGINS, TREE, PRELOAD = sys.argv[1:4]
 FABRIC = f"vfe2e-{os.getpid()}"
 
 
-
-def one_way(tx, rx, what):
-    rx.cmd("set fwd rxonly")
-    rx.cmd("start", r"rxonly packet forwarding")
-    tx.cmd("set fwd txonly")
-    tx.cmd("start", r"txonly packet forwarding")
-    time.sleep(1.5)
-    tx.cmd("stop", r"Done|Telling cores to stop")
-    time.sleep(0.5)
-    rx.cmd("stop", r"Done|Telling cores to stop")
-    st, sr = tx.stats(), rx.stats()
+def check_one_way(tx, rx, what):
+    st, sr = one_way(tx, rx, 1.5, drain=0.5)
     print(f"# {what}: tx {st['tx_packets']} rx {sr['rx_packets']}", flush=True)
     tap.check(st["tx_packets"] > 1000, f"{what}: traffic flowed ({st['tx_packets']} packets)")
     tap.check(st["tx_packets"] == sr["rx_packets"], f"{what}: tx accepted == rx received")
@@ -60,8 +50,8 @@ def main():
         tap.check(b.ready(), "testpmd on a model port started")
         tap.check(b.link_up() and a.link_up(),
               "link up: the vfio port paired with the first to say HELLO (peer=any)")
-        one_way(b, a, "model -> vfio")
-        one_way(a, b, "vfio -> model (every store a pwrite)")
+        check_one_way(b, a, "model -> vfio")
+        check_one_way(a, b, "vfio -> model (every store a pwrite)")
         x = a.xstats()
         tap.check(x.get("rx_corrupt_records", 1) == 0 and x.get("tx_store_errors", 1) == 0,
               "no corrupt records, no store errors on the vfio port")
