@@ -478,6 +478,26 @@ config_read(uint64_t off, void *buf, size_t n)
 	memcpy(buf, cfg + off, n);
 }
 
+/*
+ * What every region access does first, as the kernel does: an injected
+ * fault, a zero-length access (0), the region decoded from the offset,
+ * the length clipped at the region's end. 1: go on with *n bytes.
+ */
+static int
+access_begin(struct emu_dev *d, uint64_t off, size_t *n, unsigned int *idx,
+	     uint64_t *roff)
+{
+	if (fault(d) < 0)
+		return -1;
+	if (*n == 0)
+		return 0;
+	if (decode(d, off, idx, roff) < 0)
+		return einval(d);
+	if (*n > d->reg[*idx].size - *roff)
+		*n = d->reg[*idx].size - *roff;	/* clipped at the end */
+	return 1;
+}
+
 ssize_t
 emu_dev_pwrite(struct emu_dev *d, const void *buf, size_t n, uint64_t off)
 {
@@ -487,14 +507,9 @@ emu_dev_pwrite(struct emu_dev *d, const void *buf, size_t n, uint64_t off)
 	int rc;
 
 	__atomic_fetch_add(&d->st.pwrites, 1, __ATOMIC_RELAXED);
-	if (fault(d) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (decode(d, off, &idx, &roff) < 0)
-		return einval(d);
-	if (n > d->reg[idx].size - roff)
-		n = d->reg[idx].size - roff;	/* clipped at the end */
+	rc = access_begin(d, off, &n, &idx, &roff);
+	if (rc <= 0)
+		return rc;
 	if (idx == VFIO_PCI_CONFIG_REGION_INDEX)
 		return (ssize_t)n;
 	if (n > ISM_MAX_STORE || roff % ISM_STORE_BOUNDARY + n > ISM_STORE_BOUNDARY)
@@ -525,15 +540,12 @@ emu_dev_pread(struct emu_dev *d, void *buf, size_t n, uint64_t off)
 	uint64_t roff;
 	size_t done;
 
+	int rc;
+
 	__atomic_fetch_add(&d->st.preads, 1, __ATOMIC_RELAXED);
-	if (fault(d) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (decode(d, off, &idx, &roff) < 0)
-		return einval(d);
-	if (n > d->reg[idx].size - roff)
-		n = d->reg[idx].size - roff;
+	rc = access_begin(d, off, &n, &idx, &roff);
+	if (rc <= 0)
+		return rc;
 	if (idx == VFIO_PCI_CONFIG_REGION_INDEX) {
 		config_read(roff, buf, n);
 		return (ssize_t)n;
@@ -541,7 +553,6 @@ emu_dev_pread(struct emu_dev *d, void *buf, size_t n, uint64_t off)
 	for (done = 0; done < n;) {
 		uint64_t pos = roff + done;
 		size_t sz = 8;
-		int rc;
 
 		while (sz > 1 && (pos % sz != 0 || sz > n - done))
 			sz >>= 1;
