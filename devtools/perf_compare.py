@@ -181,8 +181,8 @@ def main():
             print(f"  {kind:5} {size:5} bytes: {r['pps'] / 1e6:7.2f} Mpps", flush=True)
 
     print("5. net_ism on the emulated ism_vfio_pci interface (pwrite per store)", flush=True)
-    tree = os.path.join(args.build, "test/bus/vfio-ism-emu-tree")
-    preload = os.path.abspath(os.path.join(args.build, "test/bus/libvfio_ism_emu.so"))
+    tree = os.path.join(args.build, "test/emu/vfio-ism-emu-tree")
+    preload = os.path.abspath(os.path.join(args.build, "test/emu/libvfio_ism_emu.so"))
     if os.path.exists(tree) and os.path.exists(preload):
         root = subprocess.run([tree, "0000:00:01.0"], capture_output=True, text=True,
                               check=True).stdout.strip()
