@@ -105,6 +105,7 @@ enum ism_vfio_store_src {
 	ISM_VFIO_STORE_IMAXSTBL,	/* zPCI group capability version >= 2 */
 	ISM_VFIO_STORE_DEFAULT_V1,	/* capability version 1: 4096 */
 	ISM_VFIO_STORE_DEFAULT_NOCAP,	/* no zPCI group capability: 4096 */
+	ISM_VFIO_STORE_DEFAULT_ZERO,	/* version >= 2 but imaxstbl 0: 4096 */
 };
 
 struct ism_vfio_region {
