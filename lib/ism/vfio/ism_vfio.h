@@ -171,7 +171,7 @@ struct ism_vfio_fn {
 	int cdev;			/* N of /dev/vfio/devices/vfioN, -1 */
 	int numa_node;			/* -1: unknown */
 	enum ism_vfio_fn_state state;
-	char why[320];			/* "" when usable; else what and the fix */
+	char why[512];			/* "" when usable; else what and the fix */
 };
 
 /* The sysfs root in use: @root if non-NULL, else $VFIO_ISM_SYSFS_ROOT,
