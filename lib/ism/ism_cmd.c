@@ -27,6 +27,45 @@ cmd_read(struct ism_dev *dev, size_t start, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * What a response holds before the device answered, as Linux's ism_cmd
+ * presets it: ret GENERIC, so that an answer never read is never taken for
+ * success, and a zero body, so that bytes the device did not send are 0.
+ */
+static void
+preset_resp(struct ism_resp_hdr *rs, size_t resp_len, unsigned int cmd)
+{
+	memset(rs, 0, resp_len);
+	rs->cmd = ism_be32(cmd);
+	rs->ret = ism_be16(ISM_RET_GENERIC);
+}
+
+/*
+ * Bytes of body to read after a successful answer: as many as the header
+ * says (its len counts the header), as Linux's ism_cmd reads resp->len -
+ * sizeof(*resp), but no more than the caller's buffer holds. -EPROTO for
+ * a length no response can have.
+ */
+static long
+resp_body_len(struct ism_dev *dev, unsigned int cmd,
+	      const struct ism_resp_hdr *rs, size_t resp_len)
+{
+	size_t len = ism_cpu16(rs->len);
+
+	if (len < sizeof(*rs) || len > ISM_CMD_AREA_SIZE) {
+		ISM_ERR("%s: %s: response length %zu outside %zu..%d (%zu expected): protocol error",
+			dev->t->name, ism_cmd_name(cmd), len, sizeof(*rs),
+			ISM_CMD_AREA_SIZE, resp_len);
+		return -EPROTO;
+	}
+	if (len != resp_len)
+		ISM_DEBUG("%s: %s: response of %zu bytes, %zu expected",
+			  dev->t->name, ism_cmd_name(cmd), len, resp_len);
+	if (len > resp_len)
+		len = resp_len;
+	return (long)(len - sizeof(*rs));
+}
+
 int
 ism_cmd_locked(struct ism_dev *dev, unsigned int cmd, void *req,
 	       size_t req_len, void *resp, size_t resp_len)
@@ -35,11 +74,13 @@ ism_cmd_locked(struct ism_dev *dev, unsigned int cmd, void *req,
 	struct ism_req_hdr *rq = req;
 	struct ism_resp_hdr *rs = resp;
 	unsigned int ret;
+	long body;
 	int rc;
 
 	rq->cmd = ism_be32(cmd);
 	rq->reserved = ism_be16(0);
 	rq->len = ism_be16((uint16_t)req_len);
+	preset_resp(rs, resp_len, cmd);
 	dev->stats.commands++;
 
 	if (req_len > sizeof(*rq)) {
@@ -65,14 +106,18 @@ ism_cmd_locked(struct ism_dev *dev, unsigned int cmd, void *req,
 			  strerror(-rc));
 		return rc;
 	}
-	if (resp_len > sizeof(*rs)) {
-		rc = cmd_read(dev, sizeof(*rs), rs + 1, resp_len - sizeof(*rs));
-		if (rc < 0)
-			goto io_error;
+	body = resp_body_len(dev, cmd, rs, resp_len);
+	if (body < 0) {
+		dev->stats.command_errors++;
+		return (int)body;
 	}
+	rc = cmd_read(dev, sizeof(*rs), rs + 1, (size_t)body);
+	if (rc < 0)
+		goto io_error;
 	return 0;
 
 io_error:
+	preset_resp(rs, resp_len, cmd);
 	dev->stats.command_errors++;
 	ISM_ERR("%s: %s: transport error: %s", t->name, ism_cmd_name(cmd),
 		strerror(-rc));

@@ -32,7 +32,10 @@ void ism_log(int level, const char *fmt, ...)
  * Issue one command: body at BAR-2 offset 8, header at 0, response header
  * and (on success) body read back with 8-byte loads. @req starts with a
  * struct ism_req_hdr whose cmd and len are filled in here; @resp with a
- * struct ism_resp_hdr. Caller holds dev->lock.
+ * struct ism_resp_hdr. The body read is as long as the response header
+ * says, at most @resp_len - 8 bytes; the rest of @resp is zeroed. Until an
+ * answer is read @resp says ISM_RET_GENERIC. A header len outside 8..4096
+ * is -EPROTO. Caller holds dev->lock.
  */
 int ism_cmd_locked(struct ism_dev *dev, unsigned int cmd, void *req,
 		   size_t req_len, void *resp, size_t resp_len);

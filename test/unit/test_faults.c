@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Answers the model never gives, through the fault transport: what lib/ism
+ * does when a device reports another response length, refuses with the
+ * generic or an unknown code, returns a token it cannot use, or when the
+ * transport fails. The rules followed are those of Linux's ism driver.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "ism_private.h"
+#include "test_fault_transport.h"
+#include "test_util.h"
+
+#define FABRIC "faults"
+
+static struct ism_dev *peer;	/* a plain model function */
+
+/* Library messages, kept so that a check can ask whether one was logged. */
+static char log_text[16384];
+
+static void
+log_keep(int level, const char *msg)
+{
+	size_t used = strlen(log_text);
+
+	snprintf(log_text + used, sizeof(log_text) - used, "%d %s\n", level,
+		 msg);
+	if (level <= ISM_LOG_WARNING)
+		check_diag("  log: %s", msg);
+}
+
+static bool
+logged(const char *needle)
+{
+	return strstr(log_text, needle) != NULL;
+}
+
+static struct ism_dev *
+open_faulty(struct tf **fp)
+{
+	struct tf *f = tf_attach(FABRIC);
+	struct ism_dev *dev;
+
+	if (ism_dev_open(&f->base, &dev) < 0) {
+		fprintf(stderr, "cannot open a function through the fault transport\n");
+		exit(99);
+	}
+	*fp = f;
+	return dev;
+}
+
+static void
+close_faulty(struct ism_dev *dev, struct tf *f)
+{
+	ism_dev_close(dev);
+	tf_free(f);
+}
+
+/* The response body is as long as the response header says. */
+static void
+test_resp_len(void)
+{
+	struct {
+		struct ism_resp_hdr hdr;
+		uint8_t body[16];
+	} r;
+	struct ism_req_hdr req;
+	struct ism_info info;
+	struct tf *f;
+	struct ism_dev *dev = open_faulty(&f);
+	uint64_t gid = ism_dev_gid(dev);
+	bool zero = true;
+	ism_be64_t be;
+	int rc;
+
+	/* shorter than the caller expects: the rest reads as zero */
+	tf_rule(f, ISM_CMD_QUERY_INFO, TF_LEN, 8 + 16, 0, 1);
+	CHECK_EQ(ism_query_info(dev, &info), 0, "QUERY_INFO answered with 16 body bytes");
+	CHECK(info.version == 1 && info.max_len == ISM_DMB_MAX_LEN && info.state == 1,
+	      "the fields sent are read");
+	CHECK(info.gid == 0 && info.sba == 0 && info.ieq == 0 && info.ieq_len == 0,
+	      "the fields not sent read as zero (gid %016llx, sba %llx)",
+	      (unsigned long long)info.gid, (unsigned long long)info.sba);
+
+	memset(&r, 0xa5, sizeof(r));
+	tf_rule(f, ISM_CMD_READ_GID, TF_LEN, 8 + 4, 0, 1);
+	rc = ism_cmd(dev, ISM_CMD_READ_GID, &req, sizeof(req), &r, sizeof(r));
+	CHECK_EQ(rc, 0, "READ_GID answered with 4 body bytes");
+	for (size_t i = 4; i < sizeof(r.body); i++)
+		zero &= r.body[i] == 0;
+	CHECK(r.body[0] == (uint8_t)(gid >> 56) && r.body[3] == (uint8_t)(gid >> 32) &&
+	      zero, "4 bytes read, the other 12 of the buffer zero");
+
+	/* longer than the caller's buffer: only the buffer is filled */
+	tf_rule(f, ISM_CMD_QUERY_INFO, TF_LEN, ISM_CMD_AREA_SIZE, 0, 1);
+	CHECK_EQ(ism_query_info(dev, &info), 0, "QUERY_INFO answered with 4088 body bytes");
+	CHECK_EQ(info.gid, gid, "the buffer holds the answer");
+
+	/* lengths no response can have */
+	log_text[0] = '\0';
+	tf_rule(f, ISM_CMD_QUERY_INFO, TF_LEN, 4, 0, 1);
+	CHECK_EQ(ism_query_info(dev, &info), -EPROTO, "response length 4 is a protocol error");
+	CHECK(logged("QUERY_INFO: response length 4 outside 8..4096 (200 expected)"),
+	      "logged with the length, the bounds and what was expected");
+	tf_rule(f, ISM_CMD_QUERY_INFO, TF_LEN, ISM_CMD_AREA_SIZE + 8, 0, 1);
+	CHECK_EQ(ism_query_info(dev, &info), -EPROTO,
+		 "response length beyond the command area is a protocol error");
+
+	/* an answer that could not be read says GENERIC, never success */
+	memset(&r, 0, sizeof(r));
+	tf_rule(f, ISM_CMD_READ_GID, TF_FAIL_READ, EIO, 0, 1);
+	rc = ism_cmd(dev, ISM_CMD_READ_GID, &req, sizeof(req), &r, sizeof(r));
+	CHECK_EQ(rc, -EIO, "READ_GID whose answer cannot be loaded");
+	CHECK_EQ(ism_cpu16(r.hdr.ret), ISM_RET_GENERIC, "the header left says GENERIC");
+	CHECK_EQ(ism_cmd(dev, ISM_CMD_READ_GID, &req, sizeof(req), &r, sizeof(r)), 0,
+		 "the next READ_GID is read in full");
+	memcpy(&be, r.body, sizeof(be));
+	CHECK_EQ(ism_cpu64(be), gid, "with the GID");
+	close_faulty(dev, f);
+}
+
+int
+main(void)
+{
+	tu_private_fabric_dir();
+	ism_set_log_fn(log_keep);
+	peer = tu_open(FABRIC);
+	test_resp_len();
+	ism_dev_close(peer);
+	return check_done();
+}
