@@ -120,6 +120,11 @@ zpci_base(struct ism_vfio_dev *d, const uint8_t *cap, size_t avail)
 		return;
 	}
 	memcpy(&b, cap, end);
+	if (b.start_dma == 0 && b.end_dma == 0) {
+		ISM_WARN("%s: zPCI base capability reports no DMA aperture (0..0); using the default",
+			 d->name);
+		return;
+	}
 	if (b.start_dma > b.end_dma) {
 		ISM_WARN("%s: zPCI base capability reports an empty DMA aperture 0x%llx..0x%llx; ignored",
 			 d->name, (unsigned long long)b.start_dma,
