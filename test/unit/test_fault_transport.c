@@ -240,12 +240,18 @@ void
 tf_rule(struct tf *f, unsigned int cmd, enum tf_action action, uint64_t value,
 	unsigned int off, int times)
 {
-	if (f->nr_rules == TF_MAX_RULES) {
+	int i = 0;
+
+	while (i < f->nr_rules && f->rules[i].times != 0)
+		i++;	/* a used-up rule's place is free */
+	if (i == TF_MAX_RULES) {
 		fprintf(stderr, "fault transport: more than %d rules\n",
 			TF_MAX_RULES);
 		exit(99);
 	}
-	f->rules[f->nr_rules++] = (struct tf_rule){
+	if (i == f->nr_rules)
+		f->nr_rules++;
+	f->rules[i] = (struct tf_rule){
 		.cmd = cmd, .action = action, .value = value, .off = off,
 		.times = times,
 	};
