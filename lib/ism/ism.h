@@ -106,6 +106,16 @@ void ism_dev_close(struct ism_dev *dev);
 uint64_t ism_dev_gid(const struct ism_dev *dev);
 struct ism_transport *ism_dev_transport(const struct ism_dev *dev);
 const char *ism_dev_name(const struct ism_dev *dev);
+
+/* ism_last_ret() of a command the device did not answer: the transport
+ * failed. Not a device code (those are 16 bits). */
+#define ISM_RET_NO_ANSWER	0x10000u
+/*
+ * The raw return code of the device's last command: 0, ISM_RET_GENERIC,
+ * a model code (enum ism_ret_code), or ISM_RET_NO_ANSWER. Any thread's
+ * command replaces it: read it in the thread that got the error, before
+ * another command runs.
+ */
 unsigned int ism_last_ret(const struct ism_dev *dev);
 void ism_dev_stats(const struct ism_dev *dev, struct ism_dev_stats *stats);
 
@@ -121,12 +131,24 @@ int ism_vlan_reset(struct ism_dev *dev);
 /* Allocate DMA memory, pick a free SBA index and REG_DMB it. */
 int ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
 		     struct ism_dmb **dmbp);
+/*
+ * UNREG_DMB, then free the memory and the SBA index, when the device
+ * answers 0 or the generic 0xffff (logged), as Linux's driver does:
+ * returns 0 and @dmb is gone. Any other answer, and a transport error,
+ * leave the DMB registered and @dmb valid (its memory is not reused):
+ * returns the negative errno; a later unregister, or ism_dev_close(),
+ * tries again (close leaks the memory, with a log line, if that fails).
+ * -EINVAL for NULL, -ENOENT for a DMB not registered on @dev.
+ */
 int ism_dmb_unregister(struct ism_dev *dev, struct ism_dmb *dmb);
 /*
  * Give a registered DMB a new writer: UNREG_DMB, then REG_DMB of the same
  * memory and SBA index for @rgid (a new token). The memory stays where it
- * is, so whoever polls it needs no new pointer. If REG_DMB fails the DMB
- * stays unregistered (tok 0) until a later rebind or unregister.
+ * is, so whoever polls it needs no new pointer. The UNREG_DMB step counts
+ * as done as for ism_dmb_unregister() (0 or 0xffff); on any other answer
+ * the DMB keeps its token and writer and the errno is returned. If REG_DMB
+ * fails the DMB stays unregistered (tok 0) until a later rebind or
+ * unregister.
  */
 int ism_dmb_rebind(struct ism_dev *dev, struct ism_dmb *dmb, uint64_t rgid);
 

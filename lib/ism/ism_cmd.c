@@ -81,6 +81,7 @@ ism_cmd_locked(struct ism_dev *dev, unsigned int cmd, void *req,
 	rq->reserved = ism_be16(0);
 	rq->len = ism_be16((uint16_t)req_len);
 	preset_resp(rs, resp_len, cmd);
+	dev->last_ret = ISM_RET_NO_ANSWER;
 	dev->stats.commands++;
 
 	if (req_len > sizeof(*rq)) {

@@ -137,29 +137,60 @@ free_dma:
 	return rc;
 }
 
-static int
-dmb_unregister_locked(struct ism_dev *dev, struct ism_dmb *dmb)
+/*
+ * UNREG_DMB of @tok. True when the device no longer owns the memory: it
+ * answered 0 or the generic 0xffff, on which Linux's ism_unregister_dmb
+ * frees the DMB too. Any other code, and no answer at all, leave it the
+ * device's. Decided on the raw code: several codes share one errno, and
+ * every code but 0 and 0xffff is a model rule. Caller holds dev->lock.
+ */
+static bool
+unreg_tok_locked(struct ism_dev *dev, uint64_t tok, int *rcp)
 {
-	struct ism_req_u64 req = { .value = ism_be64(dmb->tok) };
+	struct ism_req_u64 req = { .value = ism_be64(tok) };
 	struct ism_resp_hdr resp;
+	unsigned int ret;
 	int rc;
 
 	rc = ism_cmd_locked(dev, ISM_CMD_UNREG_DMB, &req, sizeof(req), &resp,
 			    sizeof(resp));
-	/*
-	 * NO_DMB means the device already dropped it (e.g. it was reset):
-	 * the memory is ours again either way. Any other failure leaves the
-	 * DMB registered, so its memory must not be reused.
-	 */
-	if (rc < 0 && rc != -ENOENT) {
-		ISM_ERR("%s: UNREG_DMB of token %016llx failed: %s",
-			dev->t->name, (unsigned long long)dmb->tok,
-			strerror(-rc));
-		return rc;
+	ret = dev->last_ret;
+	*rcp = rc;
+	if (ret == ISM_RET_OK)
+		return true;
+	if (ret == ISM_RET_GENERIC) {
+		ISM_WARN("%s: UNREG_DMB of token %016llx: generic error; the DMB counts as released",
+			 dev->t->name, (unsigned long long)tok);
+		return true;
 	}
+	if (ret == ISM_RET_NO_ANSWER)
+		ISM_ERR("%s: UNREG_DMB of token %016llx got no answer: the DMB stays registered; retry later",
+			dev->t->name, (unsigned long long)tok);
+	else
+		ISM_ERR("%s: UNREG_DMB of token %016llx refused, ret 0x%04x (%s): the DMB stays registered; retry later",
+			dev->t->name, (unsigned long long)tok, ret,
+			ism_ret_name(ret));
+	return false;
+}
+
+/* Forget @dmb and free its memory: the device no longer owns it. */
+static void
+dmb_free_locked(struct ism_dev *dev, struct ism_dmb *dmb)
+{
 	dev->dmbs[dmb->sba_idx] = NULL;
 	dev->t->ops->dma_free(dev->t, &dmb->dma);
 	free(dmb);
+}
+
+static int
+dmb_unregister_locked(struct ism_dev *dev, struct ism_dmb *dmb)
+{
+	int rc = 0;
+
+	/* tok 0: a rebind's REG_DMB failed, the device holds nothing */
+	if (dmb->tok != 0 && !unreg_tok_locked(dev, dmb->tok, &rc))
+		return rc;
+	dmb_free_locked(dev, dmb);
 	return 0;
 }
 
@@ -189,8 +220,6 @@ ism_dmb_rebind(struct ism_dev *dev, struct ism_dmb *dmb, uint64_t rgid)
 		.len = dmb->len, .rgid = rgid,
 		.vlan_valid = dmb->vlan_valid, .vlan_id = dmb->vlan_id,
 	};
-	struct ism_req_u64 req;
-	struct ism_resp_hdr resp;
 	int rc;
 
 	if (rgid == 0)
@@ -201,10 +230,7 @@ ism_dmb_rebind(struct ism_dev *dev, struct ism_dmb *dmb, uint64_t rgid)
 		return -ENOENT;
 	}
 	if (dmb->tok != 0) {
-		req.value = ism_be64(dmb->tok);
-		rc = ism_cmd_locked(dev, ISM_CMD_UNREG_DMB, &req, sizeof(req),
-				    &resp, sizeof(resp));
-		if (rc < 0 && rc != -ENOENT) {
+		if (!unreg_tok_locked(dev, dmb->tok, &rc)) {
 			pthread_mutex_unlock(&dev->lock);
 			return rc;
 		}
@@ -228,12 +254,15 @@ ism_dmb_release_all(struct ism_dev *dev)
 {
 	pthread_mutex_lock(&dev->lock);
 	for (int i = ISM_SBA_IDX_FIRST; i <= ISM_SBA_IDX_LAST; i++) {
-		if (dev->dmbs[i] != NULL &&
-		    dmb_unregister_locked(dev, dev->dmbs[i]) < 0) {
-			/* still registered: leak it rather than reuse it */
-			free(dev->dmbs[i]);
-			dev->dmbs[i] = NULL;
-		}
+		struct ism_dmb *dmb = dev->dmbs[i];
+
+		if (dmb == NULL || dmb_unregister_locked(dev, dmb) == 0)
+			continue;
+		/* the device may still write it: leak it rather than reuse it */
+		ISM_ERR("%s: leaking the %u bytes of DMB %016llx (SBA index %d): the device still holds them",
+			dev->t->name, dmb->len, (unsigned long long)dmb->tok, i);
+		dev->dmbs[i] = NULL;
+		free(dmb);
 	}
 	pthread_mutex_unlock(&dev->lock);
 }

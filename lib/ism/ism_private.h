@@ -10,7 +10,7 @@ struct ism_dev {
 	struct ism_transport *t;
 	pthread_mutex_t lock;		/* one command in flight; DMB table */
 	uint64_t gid;
-	unsigned int last_ret;
+	unsigned int last_ret;		/* raw ret of the last command, or NO_ANSWER */
 	struct ism_dma sba_dma;
 	struct ism_dma ieq_dma;
 	struct ism_sba *sba;

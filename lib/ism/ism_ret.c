@@ -21,6 +21,7 @@ static const struct {
 	{ ISM_RET_NOT_READY,	ENOTCONN,	"NOT_READY" },
 	{ ISM_RET_NO_VLAN,	ENOENT,		"NO_VLAN" },
 	{ ISM_RET_GENERIC,	EIO,		"GENERIC" },
+	{ ISM_RET_NO_ANSWER,	EIO,		"NO_ANSWER" },
 };
 
 int

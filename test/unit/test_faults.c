@@ -123,6 +123,108 @@ test_resp_len(void)
 	close_faulty(dev, f);
 }
 
+static uint64_t
+heap_used(void)
+{
+	struct ism_model_stat st;
+
+	if (ism_model_stat(FABRIC, &st) < 0)
+		return UINT64_MAX;
+	return st.heap_pages_used;
+}
+
+/* A 16 KiB DMB on @dev that the plain function may write. */
+static struct ism_dmb *
+reg_dmb(struct ism_dev *dev)
+{
+	struct ism_dmb_params p = { .len = 16384, .rgid = ism_dev_gid(peer) };
+	struct ism_dmb *d = NULL;
+
+	CHECK_EQ(ism_dmb_register(dev, &p, &d), 0, "REG_DMB of 16 KiB");
+	return d;
+}
+
+/* UNREG_DMB frees the DMB on 0 and on 0xffff only (ism_unregister_dmb). */
+static void
+test_unreg_dmb(void)
+{
+	struct tf *f;
+	struct ism_dev *dev = open_faulty(&f);
+	uint64_t before = heap_used(), with;
+	struct ism_dmb *d = reg_dmb(dev);
+	unsigned int idx = d->sba_idx, n;
+
+	with = heap_used();
+	CHECK(with > before, "the DMB takes heap pages");
+	/* the device dropped it, and answers the generic error */
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_RET, ISM_RET_GENERIC, 0, 1);
+	CHECK_EQ(ism_dmb_unregister(dev, d), 0, "UNREG_DMB answered 0xffff: released");
+	CHECK(ism_dmb_by_sba_idx(dev, idx) == NULL, "its SBA index is free again");
+	CHECK_EQ(heap_used(), before, "its memory is freed");
+
+	/* a model code: the model does not know the token it was sent */
+	d = reg_dmb(dev);
+	CHECK_EQ(d->sba_idx, idx, "the freed SBA index is used again");
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_REQ_XOR, 1, 8, 1);
+	CHECK_EQ(ism_dmb_unregister(dev, d), -ENOENT, "UNREG_DMB answered NO_DMB");
+	CHECK(ism_dmb_by_sba_idx(dev, idx) == d, "the DMB stays registered");
+	CHECK_EQ(heap_used(), with, "its memory is kept");
+	/* a code no table knows */
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_REQ_XOR, 1, 8, 1);
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_RET, 0x1234, 0, 1);
+	CHECK_EQ(ism_dmb_unregister(dev, d), -EIO, "UNREG_DMB answered 0x1234");
+	CHECK(ism_dmb_by_sba_idx(dev, idx) == d && heap_used() == with,
+	      "the DMB stays, its memory kept");
+	/* no answer: the header store failed */
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_FAIL_STORE, EIO, 0, 1);
+	CHECK_EQ(ism_dmb_unregister(dev, d), -EIO, "UNREG_DMB that never reached the device");
+	CHECK_EQ(ism_last_ret(dev), ISM_RET_NO_ANSWER, "the last command got no answer");
+	CHECK(ism_dmb_by_sba_idx(dev, idx) == d && heap_used() == with,
+	      "the DMB stays, its memory kept");
+	CHECK_EQ(ism_dmb_unregister(dev, d), 0, "a later UNREG_DMB releases it");
+	CHECK_EQ(heap_used(), before, "and frees its memory");
+
+	/* ism_dmb_rebind's UNREG_DMB step follows the same rule */
+	d = reg_dmb(dev);
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_RET, ISM_RET_GENERIC, 0, 1);
+	CHECK_EQ(ism_dmb_rebind(dev, d, ism_dev_gid(dev)), 0,
+		 "rebind whose UNREG_DMB is answered 0xffff");
+	CHECK(ism_tok_valid(d->tok) && d->rgid == ism_dev_gid(dev),
+	      "registered again for the new writer");
+	uint64_t tok = d->tok;
+
+	n = f->issued[ISM_CMD_REG_DMB];
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_REQ_XOR, 1, 8, 1);
+	CHECK_EQ(ism_dmb_rebind(dev, d, ism_dev_gid(peer)), -ENOENT,
+		 "rebind whose UNREG_DMB is answered NO_DMB");
+	CHECK(d->tok == tok && d->rgid == ism_dev_gid(dev) &&
+	      f->issued[ISM_CMD_REG_DMB] == n,
+	      "the DMB keeps its token and writer, no REG_DMB issued");
+	/* a rebind whose REG_DMB fails leaves nothing on the device */
+	tf_rule(f, ISM_CMD_REG_DMB, TF_FAIL_STORE, EIO, 0, 1);
+	CHECK_EQ(ism_dmb_rebind(dev, d, ism_dev_gid(peer)), -EIO,
+		 "rebind whose REG_DMB fails");
+	CHECK_EQ(d->tok, 0, "the DMB is left unregistered");
+	n = f->issued[ISM_CMD_UNREG_DMB];
+	CHECK_EQ(ism_dmb_unregister(dev, d), 0, "unregistering it");
+	CHECK_EQ(f->issued[ISM_CMD_UNREG_DMB], n, "issues no UNREG_DMB");
+	CHECK_EQ(heap_used(), before, "and frees its memory");
+
+	/* an answer lost after the device executed: kept, then leaked */
+	d = reg_dmb(dev);
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_FAIL_READ, EIO, 0, 1);
+	CHECK_EQ(ism_dmb_unregister(dev, d), -EIO, "UNREG_DMB whose answer is lost");
+	CHECK(ism_dmb_by_sba_idx(dev, d->sba_idx) == d && heap_used() == with,
+	      "the DMB is kept: nothing says the device let it go");
+	n = f->issued[ISM_CMD_UNREG_DMB];
+	log_text[0] = '\0';
+	ism_dev_close(dev);
+	CHECK_EQ(f->issued[ISM_CMD_UNREG_DMB], n + 1, "close tries UNREG_DMB again");
+	CHECK(logged("leaking the 16384 bytes of DMB"),
+	      "and logs the leak when the device answers NO_DMB");
+	tf_free(f);
+}
+
 int
 main(void)
 {
@@ -130,6 +232,7 @@ main(void)
 	ism_set_log_fn(log_keep);
 	peer = tu_open(FABRIC);
 	test_resp_len();
+	test_unreg_dmb();
 	ism_dev_close(peer);
 	return check_done();
 }
