@@ -21,7 +21,9 @@ usage(FILE *f, const char *prog)
 	       "  -d, --dev ADDR       a function bound to ism_vfio_pci (PCI address, lib/ism's\n"
 	       "                       vfio transport); twice, --dev A --dev B: the sender\n"
 	       "                       uses A, the receiver B\n"
-	       "      --path MODE      with --dev: auto (default), cdev or group\n\n"
+	       "      --path MODE      with --dev: auto (default), cdev or group\n"
+	       "      --hugepages      with --dev: DMA memory (DMBs) in hugepages; without\n"
+	       "                       reserved ones 4 KiB pages are used, with a warning\n\n"
 	       "Which sides this process runs:\n"
 	       "  (default)            both: the receiver in a forked child, GIDs over a pipe\n"
 	       "  -r, --role ROLE      send or recv: one side, the other runs elsewhere (another\n"
@@ -136,11 +138,12 @@ check_args(struct opts *o, bool wait_set)
 int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_PATH = 256 };
+	enum { OPT_PATH = 256, OPT_HUGE };
 	static const struct option lo[] = {
 		{ "fabric", required_argument, NULL, 'f' },
 		{ "dev", required_argument, NULL, 'd' },
 		{ "path", required_argument, NULL, OPT_PATH },
+		{ "hugepages", no_argument, NULL, OPT_HUGE },
 		{ "role", required_argument, NULL, 'r' },
 		{ "peer", required_argument, NULL, 'p' },
 		{ "wait", required_argument, NULL, 'w' },
@@ -169,6 +172,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_PATH:
 			if (parse_path(optarg, o) < 0)
 				return -1;
+			break;
+		case OPT_HUGE:
+			o->hugepages = true;
 			break;
 		case 'r':
 			if (strcmp(optarg, "send") == 0)

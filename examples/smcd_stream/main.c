@@ -46,8 +46,8 @@ receiver_main(const struct opts *o, const struct endpoint *ep, int gid_in,
 static int
 run_forked(struct opts *o)
 {
-	struct endpoint tx_ep = { o->fabric, o->dev[0], o->path };
-	struct endpoint rx_ep = { o->fabric, o->dev[1], o->path };
+	struct endpoint tx_ep = { o->fabric, o->dev[0], o->path, o->hugepages };
+	struct endpoint rx_ep = { o->fabric, o->dev[1], o->path, o->hugepages };
 	struct result tx = { 0 }, rx = { 0 };
 	char own_fabric[64], what[96];
 	int down[2], up[2], res[2], status = 0, rc;
@@ -121,7 +121,7 @@ run_forked(struct opts *o)
 static int
 run_role(const struct opts *o)
 {
-	struct endpoint ep = { o->fabric, o->dev[0], o->path };
+	struct endpoint ep = { o->fabric, o->dev[0], o->path, o->hugepages };
 	bool send = o->role == ROLE_SEND;
 	struct result r = { 0 };
 	char name[64], what[128];

@@ -46,6 +46,7 @@ struct endpoint {
 	const char *fabric;		/* model fabric, or NULL */
 	const char *dev;		/* PCI address, or NULL */
 	enum ism_vfio_path path;
+	bool hugepages;			/* vfio: DMA memory in hugepages */
 };
 
 struct opts {
@@ -53,6 +54,7 @@ struct opts {
 	const char *dev[2];		/* sender's, receiver's (or the one of --role) */
 	int ndev;
 	enum ism_vfio_path path;
+	bool hugepages;
 	enum role role;
 	uint64_t peer;			/* --peer; 0: any */
 	bool peer_set;

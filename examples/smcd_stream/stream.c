@@ -82,66 +82,56 @@ on_event(void *arg, const struct ism_event *ev)
 	}
 }
 
-static int
-register_own(struct side *s, uint32_t dmb_len)
-{
-	struct ism_dmb_params p = { .len = dmb_len, .rgid = s->peer };
-	int rc;
-
-	rc = ism_dmb_register(s->dev, &p, &s->own);
-	if (rc < 0)
-		fprintf(stderr, PROG ": cannot register a %u-byte DMB for GID %016" PRIx64 ": %s\n",
-			dmb_len, s->peer, strerror(-rc));
-	return rc;
-}
-
 /*
  * Register our DMB for the peer, announce it, and learn the peer's. The
- * peer may not be open yet (another LPAR, started later), so an
- * announcement may fail or be lost: repeat it until the peer's token
- * arrives, then send it once more, which the peer - open by then - gets.
- * With --peer any we only listen until a token names the peer.
+ * peer may not be open yet (another LPAR, started later): then REG_DMB
+ * (our DMB names it as its writer) or the announcement fails, or the
+ * announcement is lost. Both are repeated every RETRY_NS until the peer's
+ * token arrives; then ours is sent once more, which the peer - open by
+ * then - gets. With --peer any we only listen until a token names the
+ * peer.
  */
 int
 side_connect(struct side *s, uint32_t dmb_len, uint64_t wait_ns)
 {
+	struct ism_dmb_params p = { .len = dmb_len };
 	uint64_t end = now_ns() + wait_ns, next = 0;
-	bool announced_late = false;
-	int rc;
+	const char *failed = NULL;
+	int rc = 0;
 
-	if (s->peer != 0) {
-		rc = register_own(s, dmb_len);
-		if (rc < 0)
-			return rc;
-	}
-	while (!announced_late && !s->peer_gone) {
+	while (!s->peer_gone) {
 		uint64_t t = now_ns();
 
-		if (t > end) {
-			fprintf(stderr, PROG ": no DMB token from %s within %" PRIu64 " s; is the peer running, on the same ISM fabric%s?\n",
-				s->peer != 0 ? "the peer" : "any peer", wait_ns / NS_PER_S,
-				s->peer != 0 ? ", with our GID as its --peer" : "");
-			return -ETIMEDOUT;
-		}
+		if (t > end)
+			break;
 		ism_poll_events(s->dev, on_event, s);
-		if (s->own == NULL && s->peer != 0) {
-			rc = register_own(s, dmb_len);
-			if (rc < 0)
-				return rc;
-		}
-		if (s->own == NULL || (!s->have_remote && t < next))
+		/* the peer's token calls for an answer now, else pace */
+		if (s->peer == 0 || (!s->have_remote && t < next))
 			continue;
+		next = t + RETRY_NS;
+		if (s->own == NULL) {
+			p.rgid = s->peer;
+			rc = ism_dmb_register(s->dev, &p, &s->own);
+			failed = "REG_DMB";
+			if (rc < 0)
+				continue;
+		}
 		rc = ism_signal(s->dev, s->peer, EV_TOKEN, s->own->tok | s->own->len,
 				true);
-		next = t + RETRY_NS;
+		failed = "SIGNAL_IEQ";
 		if (rc == 0 && s->have_remote)
-			announced_late = true;
+			return 0;
 	}
 	if (s->peer_gone) {
 		fprintf(stderr, PROG ": the peer went away while connecting\n");
 		return -EPIPE;
 	}
-	return 0;
+	fprintf(stderr, PROG ": no DMB token from %s within %" PRIu64 " s%s%s%s%s%s; is it running, on the same ISM fabric%s?\n",
+		s->peer != 0 ? "the peer" : "any peer", wait_ns / NS_PER_S,
+		rc < 0 ? " (last " : "", rc < 0 ? failed : "",
+		rc < 0 ? ": " : "", rc < 0 ? strerror(-rc) : "", rc < 0 ? ")" : "",
+		s->peer != 0 ? ", with our GID as its --peer" : "");
+	return -ETIMEDOUT;
 }
 
 /* Move a record of @n bytes at ring position @pos, in two moves if it

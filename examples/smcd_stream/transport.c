@@ -26,7 +26,9 @@ static int
 open_transport(const struct endpoint *ep, struct ism_transport **tp)
 {
 	/* the stream polls its DMBs and events: no MSI needed */
-	struct ism_vfio_opts vo = { .path = ep->path, .no_irq = true };
+	struct ism_vfio_opts vo = {
+		.path = ep->path, .hugepages = ep->hugepages, .no_irq = true,
+	};
 
 	if (ep->dev != NULL)
 		return ism_vfio_open(ep->dev, &vo, tp);
