@@ -128,7 +128,11 @@ int ism_vlan_del(struct ism_dev *dev, uint16_t vlan_id);
 int ism_vlan_set(struct ism_dev *dev);
 int ism_vlan_reset(struct ism_dev *dev);
 
-/* Allocate DMA memory, pick a free SBA index and REG_DMB it. */
+/*
+ * Allocate DMA memory, pick a free SBA index and REG_DMB it. A token the
+ * library refuses (ism_tok_valid) is -EPROTO; it is UNREG_DMB'd first, and
+ * its memory kept out of use, until close, if that fails.
+ */
 int ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
 		     struct ism_dmb **dmbp);
 /*

@@ -18,11 +18,17 @@ dmb_align(uint32_t len)
 	return a;
 }
 
+static bool
+sba_lost(const struct ism_dev *dev, unsigned int idx)
+{
+	return dev->sba_lost[idx / 8] & (0x80u >> (idx % 8));
+}
+
 static int
 sba_idx_alloc(struct ism_dev *dev)
 {
 	for (int i = ISM_SBA_IDX_FIRST; i <= ISM_SBA_IDX_LAST; i++)
-		if (dev->dmbs[i] == NULL)
+		if (dev->dmbs[i] == NULL && !sba_lost(dev, (unsigned int)i))
 			return i;
 	return -ENOSPC;
 }
@@ -46,95 +52,6 @@ check_params(struct ism_dev *dev, const struct ism_dmb_params *p)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* REG_DMB of @iova for @p at SBA index @idx; the token in *tok. */
-static int
-reg_dmb_locked(struct ism_dev *dev, uint64_t iova,
-	       const struct ism_dmb_params *p, uint32_t idx, uint64_t *tok)
-{
-	struct ism_req_reg_dmb req = {
-		.dmb = ism_be64(iova),
-		.dmb_len = ism_be32(p->len),
-		.sba_idx = ism_be32(idx),
-		.vlan_valid = ism_be32(p->vlan_valid),
-		.vlan_id = ism_be32(p->vlan_valid ? p->vlan_id : 0),
-		.rgid = ism_be64(p->rgid),
-	};
-	struct ism_resp_u64 resp;
-	int rc;
-
-	rc = ism_cmd_locked(dev, ISM_CMD_REG_DMB, &req, sizeof(req), &resp,
-			    sizeof(resp));
-	if (rc == 0 && !ism_tok_valid(ism_cpu64(resp.value))) {
-		ISM_ERR("%s: REG_DMB returned invalid token %016llx",
-			dev->t->name, (unsigned long long)ism_cpu64(resp.value));
-		rc = -EPROTO;
-	}
-	if (rc == 0)
-		*tok = ism_cpu64(resp.value);
-	return rc;
-}
-
-int
-ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
-		 struct ism_dmb **dmbp)
-{
-	struct ism_transport *t = dev->t;
-	struct ism_dmb *dmb;
-	int idx, rc;
-
-	*dmbp = NULL;
-	rc = check_params(dev, p);
-	if (rc < 0)
-		return rc;
-	dmb = calloc(1, sizeof(*dmb));
-	if (dmb == NULL)
-		return -ENOMEM;
-	rc = t->ops->dma_alloc(t, p->len, dmb_align(p->len), &dmb->dma);
-	if (rc < 0) {
-		ISM_ERR("%s: no DMA memory for a %u-byte DMB: %s", t->name,
-			p->len, strerror(-rc));
-		free(dmb);
-		return rc;
-	}
-	if (dmb->dma.iova / ISM_DMB_BOUNDARY !=
-	    (dmb->dma.iova + p->len - 1) / ISM_DMB_BOUNDARY) {
-		ISM_ERR("%s: transport returned DMA memory crossing 1 MiB",
-			t->name);
-		rc = -EFAULT;
-		goto free_dma;
-	}
-
-	pthread_mutex_lock(&dev->lock);
-	idx = sba_idx_alloc(dev);
-	if (idx < 0) {
-		pthread_mutex_unlock(&dev->lock);
-		ISM_ERR("%s: all SBA indexes %d..%d are in use", t->name,
-			ISM_SBA_IDX_FIRST, ISM_SBA_IDX_LAST);
-		rc = idx;
-		goto free_dma;
-	}
-	rc = reg_dmb_locked(dev, dmb->dma.iova, p, (uint32_t)idx, &dmb->tok);
-	if (rc < 0) {
-		pthread_mutex_unlock(&dev->lock);
-		goto free_dma;
-	}
-	dmb->rgid = p->rgid;
-	dmb->addr = dmb->dma.addr;
-	dmb->len = p->len;
-	dmb->sba_idx = (uint16_t)idx;
-	dmb->vlan_valid = p->vlan_valid;
-	dmb->vlan_id = p->vlan_valid ? p->vlan_id : 0;
-	dev->dmbs[idx] = dmb;
-	pthread_mutex_unlock(&dev->lock);
-	*dmbp = dmb;
-	return 0;
-
-free_dma:
-	t->ops->dma_free(t, &dmb->dma);
-	free(dmb);
-	return rc;
 }
 
 /*
@@ -173,6 +90,66 @@ unreg_tok_locked(struct ism_dev *dev, uint64_t tok, int *rcp)
 	return false;
 }
 
+/*
+ * REG_DMB of @iova for @p at SBA index @idx; the token in *tok. A token
+ * that cannot address stores (low 32 bits not zero, see ism_tok_valid)
+ * is -EPROTO, but the device owns the memory until it is unregistered:
+ * it is UNREG_DMB'd here. *held tells whether the device still holds the
+ * memory after that (then *tok is the refused token that names it).
+ */
+static int
+reg_dmb_locked(struct ism_dev *dev, uint64_t iova,
+	       const struct ism_dmb_params *p, uint32_t idx, uint64_t *tok,
+	       bool *held)
+{
+	struct ism_req_reg_dmb req = {
+		.dmb = ism_be64(iova),
+		.dmb_len = ism_be32(p->len),
+		.sba_idx = ism_be32(idx),
+		.vlan_valid = ism_be32(p->vlan_valid),
+		.vlan_id = ism_be32(p->vlan_valid ? p->vlan_id : 0),
+		.rgid = ism_be64(p->rgid),
+	};
+	struct ism_resp_u64 resp;
+	uint64_t got;
+	int rc, unreg_rc;
+
+	*tok = 0;
+	*held = false;
+	rc = ism_cmd_locked(dev, ISM_CMD_REG_DMB, &req, sizeof(req), &resp,
+			    sizeof(resp));
+	if (rc < 0)
+		return rc;
+	got = ism_cpu64(resp.value);
+	if (ism_tok_valid(got)) {
+		*tok = got;
+		return 0;
+	}
+	ISM_ERR("%s: REG_DMB returned token %016llx, unusable (0 or bits outside 32..47); unregistering it",
+		dev->t->name, (unsigned long long)got);
+	if (!unreg_tok_locked(dev, got, &unreg_rc)) {
+		*held = true;
+		*tok = got;
+		if (got == 0)	/* no token names it: never reuse the index */
+			dev->sba_lost[idx / 8] |= (uint8_t)(0x80u >> (idx % 8));
+	}
+	return -EPROTO;
+}
+
+/* Fill in a DMB registered (or held by the device) at SBA index @idx. */
+static void
+dmb_fill_locked(struct ism_dev *dev, struct ism_dmb *dmb,
+		const struct ism_dmb_params *p, int idx)
+{
+	dmb->rgid = p->rgid;
+	dmb->addr = dmb->dma.addr;
+	dmb->len = p->len;
+	dmb->sba_idx = (uint16_t)idx;
+	dmb->vlan_valid = p->vlan_valid;
+	dmb->vlan_id = p->vlan_valid ? p->vlan_id : 0;
+	dev->dmbs[idx] = dmb;
+}
+
 /* Forget @dmb and free its memory: the device no longer owns it. */
 static void
 dmb_free_locked(struct ism_dev *dev, struct ism_dmb *dmb)
@@ -182,12 +159,96 @@ dmb_free_locked(struct ism_dev *dev, struct ism_dmb *dmb)
 	free(dmb);
 }
 
+/* Forget @dmb but not its memory: the device may still write it. */
+static void
+dmb_leak_locked(struct ism_dev *dev, struct ism_dmb *dmb)
+{
+	ISM_ERR("%s: leaking the %u bytes of DMB %016llx (SBA index %u): the device still holds them",
+		dev->t->name, dmb->len, (unsigned long long)dmb->tok,
+		dmb->sba_idx);
+	dev->dmbs[dmb->sba_idx] = NULL;
+	free(dmb);
+}
+
+int
+ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
+		 struct ism_dmb **dmbp)
+{
+	struct ism_transport *t = dev->t;
+	struct ism_dmb *dmb;
+	bool held;
+	int idx, rc;
+
+	*dmbp = NULL;
+	rc = check_params(dev, p);
+	if (rc < 0)
+		return rc;
+	dmb = calloc(1, sizeof(*dmb));
+	if (dmb == NULL)
+		return -ENOMEM;
+	rc = t->ops->dma_alloc(t, p->len, dmb_align(p->len), &dmb->dma);
+	if (rc < 0) {
+		ISM_ERR("%s: no DMA memory for a %u-byte DMB: %s", t->name,
+			p->len, strerror(-rc));
+		free(dmb);
+		return rc;
+	}
+	if (dmb->dma.iova / ISM_DMB_BOUNDARY !=
+	    (dmb->dma.iova + p->len - 1) / ISM_DMB_BOUNDARY) {
+		ISM_ERR("%s: transport returned DMA memory crossing 1 MiB",
+			t->name);
+		rc = -EFAULT;
+		goto free_dma;
+	}
+
+	pthread_mutex_lock(&dev->lock);
+	idx = sba_idx_alloc(dev);
+	if (idx < 0) {
+		pthread_mutex_unlock(&dev->lock);
+		ISM_ERR("%s: all SBA indexes %d..%d are in use", t->name,
+			ISM_SBA_IDX_FIRST, ISM_SBA_IDX_LAST);
+		rc = idx;
+		goto free_dma;
+	}
+	rc = reg_dmb_locked(dev, dmb->dma.iova, p, (uint32_t)idx, &dmb->tok,
+			    &held);
+	if (held) {
+		/* still the device's: memory and SBA index stay out of use, in
+		 * the table, so that close tries UNREG_DMB again */
+		dmb_fill_locked(dev, dmb, p, idx);
+		if (dmb->tok == 0)
+			dmb_leak_locked(dev, dmb);
+		else
+			ISM_ERR("%s: the %u bytes of the refused DMB stay registered until close",
+				t->name, p->len);
+		pthread_mutex_unlock(&dev->lock);
+		return rc;
+	}
+	if (rc < 0) {
+		pthread_mutex_unlock(&dev->lock);
+		goto free_dma;
+	}
+	dmb_fill_locked(dev, dmb, p, idx);
+	pthread_mutex_unlock(&dev->lock);
+	*dmbp = dmb;
+	return 0;
+
+free_dma:
+	t->ops->dma_free(t, &dmb->dma);
+	free(dmb);
+	return rc;
+}
+
 static int
 dmb_unregister_locked(struct ism_dev *dev, struct ism_dmb *dmb)
 {
 	int rc = 0;
 
-	/* tok 0: a rebind's REG_DMB failed, the device holds nothing */
+	if (dmb->tok == 0 && sba_lost(dev, dmb->sba_idx)) {
+		dmb_leak_locked(dev, dmb);	/* nothing to retry with */
+		return 0;
+	}
+	/* tok 0 otherwise: a rebind's REG_DMB failed, nothing registered */
 	if (dmb->tok != 0 && !unreg_tok_locked(dev, dmb->tok, &rc))
 		return rc;
 	dmb_free_locked(dev, dmb);
@@ -220,6 +281,7 @@ ism_dmb_rebind(struct ism_dev *dev, struct ism_dmb *dmb, uint64_t rgid)
 		.len = dmb->len, .rgid = rgid,
 		.vlan_valid = dmb->vlan_valid, .vlan_id = dmb->vlan_id,
 	};
+	bool held;
 	int rc;
 
 	if (rgid == 0)
@@ -236,8 +298,9 @@ ism_dmb_rebind(struct ism_dev *dev, struct ism_dmb *dmb, uint64_t rgid)
 		}
 		dmb->tok = 0;
 	}
-	rc = reg_dmb_locked(dev, dmb->dma.iova, &p, dmb->sba_idx, &dmb->tok);
-	if (rc == 0)
+	rc = reg_dmb_locked(dev, dmb->dma.iova, &p, dmb->sba_idx, &dmb->tok,
+			    &held);
+	if (rc == 0 || held)	/* registered, perhaps under a refused token */
 		dmb->rgid = rgid;
 	pthread_mutex_unlock(&dev->lock);
 	return rc;
@@ -256,13 +319,8 @@ ism_dmb_release_all(struct ism_dev *dev)
 	for (int i = ISM_SBA_IDX_FIRST; i <= ISM_SBA_IDX_LAST; i++) {
 		struct ism_dmb *dmb = dev->dmbs[i];
 
-		if (dmb == NULL || dmb_unregister_locked(dev, dmb) == 0)
-			continue;
-		/* the device may still write it: leak it rather than reuse it */
-		ISM_ERR("%s: leaking the %u bytes of DMB %016llx (SBA index %d): the device still holds them",
-			dev->t->name, dmb->len, (unsigned long long)dmb->tok, i);
-		dev->dmbs[i] = NULL;
-		free(dmb);
+		if (dmb != NULL && dmb_unregister_locked(dev, dmb) < 0)
+			dmb_leak_locked(dev, dmb);
 	}
 	pthread_mutex_unlock(&dev->lock);
 }

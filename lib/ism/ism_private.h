@@ -17,6 +17,8 @@ struct ism_dev {
 	struct ism_ieq *ieq;
 	int ieq_cursor;			/* last IEQ entry consumed, -1 at start */
 	struct ism_dmb *dmbs[ISM_NR_SBA_BITS];	/* by SBA index */
+	/* SBA indexes the device holds under no token we could retry with */
+	uint8_t sba_lost[ISM_NR_SBA_BITS / 8];
 	struct ism_dev_stats stats;
 };
 

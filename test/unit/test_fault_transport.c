@@ -42,6 +42,10 @@ take_rule(struct tf *f, unsigned int cmd, enum tf_action action, int *i)
 
 		if (r->cmd != cmd || r->action != action || r->times == 0)
 			continue;
+		if (r->skip > 0) {
+			r->skip--;
+			continue;
+		}
 		if (r->times > 0)
 			r->times--;
 		(*i)++;
@@ -240,6 +244,14 @@ void
 tf_rule(struct tf *f, unsigned int cmd, enum tf_action action, uint64_t value,
 	unsigned int off, int times)
 {
+	tf_add(f, (struct tf_rule){ .cmd = cmd, .action = action,
+				    .value = value, .off = off,
+				    .times = times });
+}
+
+void
+tf_add(struct tf *f, struct tf_rule rule)
+{
 	int i = 0;
 
 	while (i < f->nr_rules && f->rules[i].times != 0)
@@ -251,10 +263,7 @@ tf_rule(struct tf *f, unsigned int cmd, enum tf_action action, uint64_t value,
 	}
 	if (i == f->nr_rules)
 		f->nr_rules++;
-	f->rules[i] = (struct tf_rule){
-		.cmd = cmd, .action = action, .value = value, .off = off,
-		.times = times,
-	};
+	f->rules[i] = rule;
 }
 
 void

@@ -38,6 +38,7 @@ struct tf_rule {
 	enum tf_action action;
 	uint64_t value;
 	unsigned int off;	/* command-area offset (>= 8) for the XORs */
+	int skip;		/* matching commands to let pass first */
 	int times;		/* commands it still applies to; < 0: all */
 };
 
@@ -58,6 +59,8 @@ struct tf {
 /* Attach a function to @fabric and wrap it; aborts the test on failure.
  * Add rules, then ism_dev_open(&f->base, ...). */
 struct tf *tf_attach(const char *fabric);
+/* Add a rule, e.g. tf_add(f, (struct tf_rule){ .cmd = ..., .skip = 1 }). */
+void tf_add(struct tf *f, struct tf_rule rule);
 /* Apply @action to the next @times commands @cmd (times < 0: all of them). */
 void tf_rule(struct tf *f, unsigned int cmd, enum tf_action action,
 	     uint64_t value, unsigned int off, int times);

@@ -225,6 +225,99 @@ test_unreg_dmb(void)
 	tf_free(f);
 }
 
+static uint32_t
+dmbs_owned(struct ism_dev *dev)
+{
+	struct ism_info info;
+
+	return ism_query_info(dev, &info) == 0 ? info.dmbs_owned : UINT32_MAX;
+}
+
+/* A token the library refuses is unregistered before its memory is freed
+ * (the device owns the memory until then). */
+static void
+test_refused_token(void)
+{
+	struct ism_dmb_params p = { .len = 16384, .rgid = ism_dev_gid(peer) };
+	uint64_t idle = heap_used(), before, refused;
+	struct tf *f;
+	struct ism_dev *dev = open_faulty(&f);
+	struct ism_dmb *d = NULL, *held, *next;
+	unsigned int n = f->issued[ISM_CMD_UNREG_DMB];
+
+	before = heap_used();
+	/* the token comes back with bit 0 set; the UNREG_DMB of it reaches
+	 * the model as the token the model knows */
+	tf_rule(f, ISM_CMD_REG_DMB, TF_RESP_XOR, 1, 8, 1);
+	tf_rule(f, ISM_CMD_UNREG_DMB, TF_REQ_XOR, 1, 8, 1);
+	CHECK_EQ(ism_dmb_register(dev, &p, &d), -EPROTO,
+		 "REG_DMB answered with a token whose low 32 bits are not zero");
+	CHECK(d == NULL, "no DMB handed out");
+	refused = tf_last_req_u64(f, ISM_CMD_UNREG_DMB, 8);
+	CHECK(f->issued[ISM_CMD_UNREG_DMB] == n + 1 && (refused & 0xffffffff) == 1,
+	      "the refused token %016llx was UNREG_DMB'd", (unsigned long long)refused);
+	CHECK_EQ(dmbs_owned(dev), 0, "the device holds no DMB");
+	CHECK_EQ(heap_used(), before, "then the memory was freed");
+	CHECK(ism_dmb_by_sba_idx(dev, ISM_SBA_IDX_FIRST) == NULL, "and the SBA index");
+
+	/* the UNREG_DMB of the refused token fails: the memory stays */
+	tf_rule(f, ISM_CMD_REG_DMB, TF_RESP_XOR, 1, 8, 1);
+	CHECK_EQ(ism_dmb_register(dev, &p, &d), -EPROTO,
+		 "a refused token the model does not know either");
+	CHECK_EQ(dmbs_owned(dev), 1, "the device still holds the DMB");
+	CHECK(heap_used() > before, "so its memory is not freed");
+	held = ism_dmb_by_sba_idx(dev, ISM_SBA_IDX_FIRST);
+	CHECK(held != NULL && held->tok == refused,
+	      "it keeps its SBA index, under the refused token");
+	next = reg_dmb(dev);
+	CHECK(next != NULL && next->sba_idx == ISM_SBA_IDX_FIRST + 1,
+	      "the next DMB gets the next SBA index");
+	CHECK_EQ(ism_dmb_unregister(dev, next), 0, "which unregisters as usual");
+	/* token 0 (an answer without body): nothing names the DMB any more */
+	log_text[0] = '\0';
+	tf_rule(f, ISM_CMD_REG_DMB, TF_LEN, 8, 0, 1);
+	CHECK_EQ(ism_dmb_register(dev, &p, &d), -EPROTO, "REG_DMB answered without a token");
+	CHECK(logged("leaking the 16384 bytes of DMB 0000000000000000 (SBA index 33)"),
+	      "its memory is leaked at once when UNREG_DMB of token 0 fails");
+	next = reg_dmb(dev);
+	CHECK(next != NULL && next->sba_idx == ISM_SBA_IDX_FIRST + 2,
+	      "and its SBA index is not used again");
+	ism_dmb_unregister(dev, next);
+	n = f->issued[ISM_CMD_UNREG_DMB];
+	log_text[0] = '\0';
+	ism_dev_close(dev);
+	CHECK(f->issued[ISM_CMD_UNREG_DMB] == n + 1 &&
+	      tf_last_req_u64(f, ISM_CMD_UNREG_DMB, 8) == refused,
+	      "close tries the refused token again");
+	CHECK(logged("leaking the 16384 bytes of DMB"), "and logs the leak");
+	tf_free(f);
+
+	/* a rebind whose REG_DMB answers a refused token: the UNREG_DMB of
+	 * the old token passes, the one of the refused token is rewritten */
+	dev = open_faulty(&f);
+	d = reg_dmb(dev);
+	tf_rule(f, ISM_CMD_REG_DMB, TF_RESP_XOR, 1, 8, 1);
+	tf_add(f, (struct tf_rule){ .cmd = ISM_CMD_UNREG_DMB, .action = TF_REQ_XOR,
+				    .value = 1, .off = 8, .skip = 1, .times = 1 });
+	n = f->issued[ISM_CMD_UNREG_DMB];
+	CHECK_EQ(ism_dmb_rebind(dev, d, ism_dev_gid(dev)), -EPROTO,
+		 "rebind answered with a refused token");
+	CHECK(f->issued[ISM_CMD_UNREG_DMB] == n + 2 &&
+	      (tf_last_req_u64(f, ISM_CMD_UNREG_DMB, 8) & 0xffffffff) == 1,
+	      "the refused token was UNREG_DMB'd");
+	CHECK(d->tok == 0 && dmbs_owned(dev) == 0,
+	      "the DMB is left unregistered, on the device too");
+	tf_rule(f, ISM_CMD_REG_DMB, TF_RESP_XOR, 1, 8, 1);
+	CHECK_EQ(ism_dmb_rebind(dev, d, ism_dev_gid(dev)), -EPROTO,
+		 "again, and the model does not know the refused token");
+	CHECK(d->tok != 0 && (d->tok & 0xffffffff) == 1 && dmbs_owned(dev) == 1,
+	      "the DMB keeps the refused token that names its registration");
+	CHECK_EQ(ism_dmb_unregister(dev, d), -ENOENT, "unregistering it fails");
+	CHECK(ism_dmb_by_sba_idx(dev, ISM_SBA_IDX_FIRST) == d, "so it stays");
+	close_faulty(dev, f);
+	CHECK_EQ(heap_used(), idle, "closed functions leave no heap pages");
+}
+
 int
 main(void)
 {
@@ -233,6 +326,7 @@ main(void)
 	peer = tu_open(FABRIC);
 	test_resp_len();
 	test_unreg_dmb();
+	test_refused_token();
 	ism_dev_close(peer);
 	return check_done();
 }
