@@ -162,8 +162,11 @@ struct ism_dmb *ism_dmb_by_sba_idx(struct ism_dev *dev, unsigned int sba_idx);
 /*
  * Write len bytes at offset off of a peer's DMB, element idx. The move is
  * split at 4 KiB boundaries of the DMB offset, each piece one store; only
- * the last piece carries sf (when @sf). Refused before any store when len is
- * 0 or the range does not fit the DMB.
+ * the last piece carries sf (when @sf). Refused before any store when the
+ * range does not fit the DMB (-ERANGE) or the target is malformed (-EINVAL:
+ * token, idx > 15, r->len > 1 MiB). A zero-length move passes the same
+ * checks (off may equal r->len), then issues no store, so sets no sf
+ * either, and returns 0 (SMC-D allows size 0).
  */
 int ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
 	     uint32_t off, const void *buf, size_t len, bool sf);

@@ -10,18 +10,17 @@
 #include "ism_private.h"
 
 
-/* Refuse what no store could carry, before any store. */
+/*
+ * Refuse what no store could carry, before any store. A zero-length move
+ * is checked the same way (off may be r->len, the empty range at the end)
+ * and then issues no store, as Linux's ism_move loops while size is left.
+ */
 static int
 check_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
 	   uint32_t off, size_t len)
 {
 	struct ism_transport *t = dev->t;
 
-	if (len == 0) {
-		ISM_ERR("%s: zero-length move refused (it would issue no store)",
-			t->name);
-		return -EINVAL;
-	}
 	if (len > r->len || off > r->len - len) {
 		ISM_ERR("%s: move of %zu bytes at offset %u does not fit DMB %016llx of %u bytes",
 			t->name, len, off, (unsigned long long)r->tok, r->len);

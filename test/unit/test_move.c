@@ -185,6 +185,10 @@ test_movev(struct ism_dev *owner, struct ism_dev *spied, uint8_t *buf)
 	CHECK_EQ(ism_movev(spied, &r, 0, d->len - 10, iov, n, false), -ERANGE,
 		 "movev past the DMB end refused");
 	CHECK_EQ(spy.n, 0, "before any store");
+	iov[0].iov_len = iov[1].iov_len = iov[2].iov_len = 0;
+	CHECK_EQ(ism_movev(spied, &r, 0, 0, iov, 3, true), 0,
+		 "movev of three empty buffers");
+	CHECK_EQ(spy.n, 0, "issues no store");
 	ism_dmb_unregister(owner, d);
 	ism_dev_close(direct);
 }
@@ -253,9 +257,28 @@ main(void)
 		 "maxstbl 1000: data identical");
 	spy.base.max_store = 4096;
 
+	/* a zero-length move issues no store, and signals nothing */
+	ism_poll_sba(owner, NULL, NULL);	/* the moves above signalled */
+	spy.n = 0;
+	CHECK_EQ(ism_move(writer, &r, 0, 0, buf, 0, true), 0, "zero-length move");
+	CHECK_EQ(ism_move(writer, &r, 0, d->len, NULL, 0, true), 0,
+		 "zero-length move at the DMB end");
+	CHECK_EQ(ism_movev(writer, &r, 0, 8, NULL, 0, true), 0,
+		 "movev of no buffers");
+	CHECK_EQ(spy.n, 0, "no store was issued");
+	CHECK_EQ(tu_wait_dmb(owner, d->sba_idx, 0), -1, "no SBA bit was set");
+	/* ... but it is checked like any other */
+	CHECK_EQ(ism_move(writer, &r, 0, d->len + 1, buf, 0, true), -ERANGE,
+		 "zero-length move past the DMB end");
+	CHECK_EQ(ism_move(writer, &r, 16, 0, buf, 0, true), -EINVAL,
+		 "zero-length move into element 16");
+	r.tok |= 1;
+	CHECK_EQ(ism_move(writer, &r, 0, 0, buf, 0, true), -EINVAL,
+		 "zero-length move with a malformed token");
+	r.tok = d->tok;
+
 	/* refused before any store */
 	spy.n = 0;
-	CHECK_EQ(ism_move(writer, &r, 0, 0, buf, 0, true), -EINVAL, "zero-length move");
 	CHECK_EQ(ism_move(writer, &r, 0, d->len - 1, buf, 2, true), -ERANGE,
 		 "move past the DMB end");
 	CHECK_EQ(ism_move(writer, &r, 0, UINT32_MAX, buf, 2, true), -ERANGE,
