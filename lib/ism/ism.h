@@ -190,7 +190,8 @@ typedef void (*ism_event_cb)(void *arg, const struct ism_event *ev);
 /* Clear s, then deliver and clear each set DMB bit with its element mask.
  * Returns the number of DMB bits delivered. */
 int ism_poll_sba(struct ism_dev *dev, ism_dmb_cb cb, void *arg);
-/* Clear e, then deliver each new IEQ entry in order. Returns the count. */
+/* Clear e, then deliver each new IEQ entry in order. Returns the count.
+ * The IEQ is only read: it is the device's. */
 int ism_poll_events(struct ism_dev *dev, ism_event_cb cb, void *arg);
 /* Both of the above; returns the total delivered. */
 int ism_poll(struct ism_dev *dev, ism_dmb_cb dmb_cb, ism_event_cb ev_cb,

@@ -83,10 +83,7 @@ ism_poll_events(struct ism_dev *dev, ism_event_cb cb, void *arg)
 		if (dev->ieq_cursor == ISM_IEQ_ENTRIES)
 			dev->ieq_cursor = 0;
 		e = &ieq->entry[dev->ieq_cursor];
-		decode_event(e, &ev);
-		/* Model rule: a zero time marks the entry as consumed, so the
-		 * device can count the entries it overwrites unread. */
-		__atomic_store_n(&e->time.raw, 0, __ATOMIC_RELEASE);
+		decode_event(e, &ev);	/* the IEQ is the device's: read only */
 		dev->stats.events++;
 		delivered++;
 		if (cb != NULL)

@@ -231,7 +231,7 @@ struct ism_ieq_entry {
 	ism_be32_t type;
 	ism_be32_t code;
 	ism_be64_t tok;
-	ism_be64_t time;	/* model rule: non-zero until the owner consumed it */
+	ism_be64_t time;	/* time-of-day stamp */
 	ism_be64_t info;
 };
 

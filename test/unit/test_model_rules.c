@@ -161,6 +161,60 @@ test_ieq(void)
 	      "the newest entries, in order");
 }
 
+static uint64_t
+overruns(struct ism_dev *dev)
+{
+	struct ism_dev_stats st;
+
+	ism_dev_stats(dev, &st);
+	return st.ieq_overruns;
+}
+
+static void
+signal_n(int n, uint32_t code)
+{
+	for (int i = 0; i < n; i++)
+		ism_signal(writer, ism_dev_gid(owner), code, i, false);
+}
+
+/*
+ * Model rule: a run of unread events starts with an event that finds the
+ * SBA e bit clear (the owner clears it before it reads the IEQ); from its
+ * 16th event on, each one is counted as an overrun.
+ */
+static void
+test_ieq_overrun_rule(void)
+{
+	struct ism_ieq copy;
+	uint64_t base;
+
+	ism_poll_events(owner, NULL, NULL);
+	base = overruns(owner);
+	signal_n(15, 0x300);
+	CHECK_EQ(overruns(owner), base, "15 events while the owner does not look: none lost");
+	signal_n(1, 0x301);
+	CHECK_EQ(overruns(owner), base + 1, "the 16th overwrites one: counted");
+	signal_n(3, 0x302);
+	CHECK_EQ(overruns(owner), base + 4, "each later one of the run too");
+	CHECK_EQ(ism_poll_events(owner, NULL, NULL), 19 % ISM_IEQ_ENTRIES,
+		 "the cursor sees 19 mod 15 new entries");
+
+	base = overruns(owner);
+	signal_n(10, 0x303);
+	CHECK_EQ(ism_poll_events(owner, NULL, NULL), 10, "10 events read");
+	signal_n(10, 0x304);
+	CHECK_EQ(overruns(owner), base,
+		 "10 + 10 with a look between: two runs, nothing lost");
+
+	/* reading never writes the IEQ: the device owns it */
+	signal_n(3, 0x305);
+	memcpy(&copy, owner->ieq, sizeof(copy));
+	CHECK_EQ(ism_poll_events(owner, NULL, NULL), 13, "13 events delivered");
+	CHECK(memcmp(&copy, owner->ieq, sizeof(copy)) == 0,
+	      "the IEQ is bit-identical before and after the poll");
+	CHECK_EQ(overruns(owner), base, "and nothing was lost");
+}
+
 static void
 test_dmb_table(void)
 {
@@ -190,6 +244,7 @@ main(void)
 	test_vlan_store();
 	test_sba();
 	test_ieq();
+	test_ieq_overrun_rule();
 	test_dmb_table();
 	ism_dev_close(stranger);
 	ism_dev_close(writer);

@@ -75,6 +75,7 @@ do_reg_ieq(struct cmd_ctx *c)
 	ieq->hdr.ieq_len = ism_be64(len);
 	ieq->hdr.entry_len = ism_be64(sizeof(struct ism_ieq_entry));
 	c->self->ieq_next = 0;
+	c->self->ieq_unread = 0;
 	c->self->ieq_overruns = 0;
 	c->self->ieq_off = off + 1;
 	return ISM_RET_OK;

@@ -133,6 +133,27 @@ ev_signal_dmb(struct model_fabric *f, unsigned int slot, unsigned int sba_idx,
 		ev_irq_raise(f, slot);
 }
 
+/*
+ * Model rule, overruns: the device cannot see the owner's cursor, only the
+ * SBA e bit, which the owner clears before it reads the IEQ. An event that
+ * finds e clear starts a new run: the owner has looked since the previous
+ * one. The 16th and every later event of a run overwrites an entry posted
+ * after the owner last looked, which it may not have read: counted. Without
+ * an SBA the owner cannot clear e, and every event adds to the run.
+ */
+static void
+ev_count_unread(struct model_slot *sl, struct ism_ieq *ieq, bool run_starts)
+{
+	if (run_starts)
+		sl->ieq_unread = 1;
+	else if (sl->ieq_unread <= ISM_IEQ_ENTRIES)
+		sl->ieq_unread++;
+	if (sl->ieq_unread > ISM_IEQ_ENTRIES) {
+		sl->ieq_overruns++;
+		ieq->hdr.reserved = ism_be64(sl->ieq_overruns);
+	}
+}
+
 void
 ev_post(struct model_fabric *f, unsigned int slot, uint32_t type,
 	uint32_t code, uint64_t tok, uint64_t info, bool irq)
@@ -152,24 +173,22 @@ ev_post(struct model_fabric *f, unsigned int slot, uint32_t type,
 	}
 	pos = sl->ieq_next % ISM_IEQ_ENTRIES;
 	e = &ieq->entry[pos];
-	if (__atomic_load_n(&e->time.raw, __ATOMIC_ACQUIRE) != 0) {
-		sl->ieq_overruns++;
-		ieq->hdr.reserved = ism_be64(sl->ieq_overruns);
-	}
 	e->type = ism_be32(type);
 	e->code = ism_be32(code);
 	e->tok = ism_be64(tok);
 	e->info = ism_be64(info);
-	__atomic_store_n(&e->time.raw, ism_be64(model_now_ns() | 1).raw,
-			 __ATOMIC_RELEASE);
+	e->time = ism_be64(model_now_ns());
 	__atomic_store_n(&ieq->hdr.idx.raw, ism_be64(pos + 1).raw,
 			 __ATOMIC_RELEASE);
-	sl->ieq_next = (pos + 1) % ISM_IEQ_ENTRIES;
+	sl->ieq_next = (uint16_t)((pos + 1) % ISM_IEQ_ENTRIES);
 
 	sba = slot_sba(f, sl);
-	if (sba == NULL)
+	if (sba == NULL) {
+		ev_count_unread(sl, ieq, false);
 		return;
+	}
 	old = __atomic_fetch_or(&sba->flags, ISM_SBA_E, __ATOMIC_ACQ_REL);
+	ev_count_unread(sl, ieq, !(old & ISM_SBA_E));
 	if (irq || !(old & ISM_SBA_E))
 		ev_irq_raise(f, slot);
 }

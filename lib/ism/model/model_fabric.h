@@ -63,7 +63,8 @@ struct model_slot {
 	uint64_t gid;
 	uint64_t sba_off;	/* heap offset + 1; 0 = not registered */
 	uint64_t ieq_off;	/* heap offset + 1; 0 = not registered */
-	uint32_t ieq_next;	/* next IEQ entry the device writes */
+	uint16_t ieq_next;	/* next IEQ entry the device writes */
+	uint16_t ieq_unread;	/* posted since the owner cleared e, <= 16 */
 	uint32_t vlan_required;
 	uint32_t vlan_nr;
 	uint32_t dmbs_used;
