@@ -97,9 +97,11 @@ typedef void (*ism_log_fn)(int level, const char *msg);
  * ISM_LOG_LEVEL from the environment, default warnings). */
 void ism_set_log_fn(ism_log_fn fn);
 
-/* Open/close: REG_SBA, REG_IEQ, READ_GID, QUERY_INFO on open; on close,
- * every DMB still registered is unregistered, then the IEQ and the SBA, and
- * the transport is closed. On failure of open the transport is closed. */
+/* Open/close: REG_SBA, REG_IEQ, READ_GID, QUERY_INFO on open (a failed
+ * QUERY_INFO is only logged; one that answers must report READ_GID's GID,
+ * else -EPROTO); on close, every DMB still registered is unregistered,
+ * then the IEQ and the SBA, and the transport is closed. On failure of
+ * open the transport is closed. */
 int ism_dev_open(struct ism_transport *t, struct ism_dev **devp);
 void ism_dev_close(struct ism_dev *dev);
 

@@ -87,6 +87,31 @@ teardown(struct ism_dev *dev)
 	free(dev);
 }
 
+/*
+ * QUERY_INFO for the log, as Linux's ism_dev_init calls query_info and
+ * only logs the answer: its failure is a warning, not fatal. When it does
+ * answer, its GID must be READ_GID's.
+ */
+static int
+check_info(struct ism_dev *dev, struct ism_info *info)
+{
+	int rc = ism_query_info(dev, info);
+
+	if (rc < 0) {
+		ISM_WARN("%s: QUERY_INFO failed (%s); opening without it",
+			 dev->t->name, strerror(-rc));
+		memset(info, 0, sizeof(*info));
+		return 0;
+	}
+	if (info->gid != dev->gid) {
+		ISM_ERR("%s: QUERY_INFO gid %016llx differs from READ_GID %016llx",
+			dev->t->name, (unsigned long long)info->gid,
+			(unsigned long long)dev->gid);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 int
 ism_dev_open(struct ism_transport *t, struct ism_dev **devp)
 {
@@ -113,13 +138,7 @@ ism_dev_open(struct ism_transport *t, struct ism_dev **devp)
 	if (rc == 0)
 		rc = read_gid(dev);
 	if (rc == 0)
-		rc = ism_query_info(dev, &info);
-	if (rc == 0 && info.gid != dev->gid) {
-		ISM_ERR("%s: QUERY_INFO gid %016llx differs from READ_GID %016llx",
-			t->name, (unsigned long long)info.gid,
-			(unsigned long long)dev->gid);
-		rc = -EPROTO;
-	}
+		rc = check_info(dev, &info);
 	if (rc < 0) {
 		teardown(dev);
 		return rc;

@@ -318,6 +318,38 @@ test_refused_token(void)
 	CHECK_EQ(heap_used(), idle, "closed functions leave no heap pages");
 }
 
+/* QUERY_INFO on open is only logged, as in ism_dev_init; the GID check
+ * applies when it answered. */
+static void
+test_open_query_info(void)
+{
+	struct ism_dev *dev = NULL;
+	struct ism_info info;
+	struct tf *f = tf_attach(FABRIC);
+
+	log_text[0] = '\0';
+	tf_rule(f, ISM_CMD_QUERY_INFO, TF_RET, ISM_RET_GENERIC, 0, 1);
+	CHECK_EQ(ism_dev_open(&f->base, &dev), 0, "open while QUERY_INFO answers 0xffff");
+	CHECK(logged("4 fault: QUERY_INFO failed (Input/output error)"),
+	      "a warning with the error");
+	CHECK(dev != NULL && ism_dev_gid(dev) == ism_model_gid(f->inner),
+	      "the GID comes from READ_GID");
+	CHECK_EQ(ism_query_info(dev, &info), 0, "a later QUERY_INFO works");
+	close_faulty(dev, f);
+
+	f = tf_attach(FABRIC);
+	tf_rule(f, ISM_CMD_QUERY_INFO, TF_FAIL_STORE, EIO, 0, 1);
+	CHECK_EQ(ism_dev_open(&f->base, &dev), 0, "open while QUERY_INFO gets no answer");
+	close_faulty(dev, f);
+
+	f = tf_attach(FABRIC);
+	tf_rule(f, ISM_CMD_QUERY_INFO, TF_RESP_XOR, 0x100, 24, 1);
+	CHECK_EQ(ism_dev_open(&f->base, &dev), -EPROTO,
+		 "open fails when QUERY_INFO answers another GID than READ_GID");
+	CHECK(f->closed, "and closed the transport");
+	tf_free(f);
+}
+
 int
 main(void)
 {
@@ -327,6 +359,7 @@ main(void)
 	test_resp_len();
 	test_unreg_dmb();
 	test_refused_token();
+	test_open_query_info();
 	ism_dev_close(peer);
 	return check_done();
 }
