@@ -36,7 +36,7 @@ make_tree(void)
 	bt_add("0000:00:0a.0,driver=ism_vfio_pci,group=10,bar0_size=4096");
 	bt_add("0000:00:0b.0,driver=ism_vfio_pci,group=11");
 	bt_add("0000:00:0c.0,driver=foo_drv,group=12");
-	bt_add("0001:00:00.0,driver=ism_vfio_pci,group=13,maxstbl=0");
+	bt_add("0001:00:00.0,driver=ism_vfio_pci,group=13,cap_version=0");
 	/* group 11's device node belongs to someone else */
 	vism_sysfs_write(bt_root, "0000:00:0b.0", "../../../kernel/iommu_groups/11/ism_emu_eacces", "");
 }
@@ -89,7 +89,7 @@ run_all(void)
 		   "driverctl set-override 0000:00:03.0 ism_vfio_pci");
 	expect_skip("0000:00:04.0", "generic vfio-pci",
 		   "driverctl set-override 0000:00:04.0 ism_vfio_pci");
-	expect_skip("0000:00:05.0", "no kernel driver is bound",
+	expect_skip("0000:00:05.0", "no driver is bound",
 		   "driverctl set-override 0000:00:05.0 ism_vfio_pci");
 	expect_skip("0000:00:06.0", "no IOMMU group", NULL);
 	expect_skip("0000:00:0c.0", "bound to driver foo_drv",
@@ -107,8 +107,8 @@ run_all(void)
 		 "... and saying it is not an ISM function");
 	CHECK_EQ(bt_log_count("0000:00:0b.0", "no permission to open /dev/vfio/11"), 1,
 		 "an inaccessible group is refused with what to do");
-	CHECK_EQ(bt_log_count("0001:00:00.0", "maxstbl assumed 4096"), 1,
-		 "without the zPCI capability maxstbl falls back to 4096, said once");
+	CHECK_EQ(bt_log_count("0001:00:00.0", "no zPCI group capability; store limit 4096"), 1,
+		 "without the zPCI capability the store limit falls back to 4096, said once");
 
 	/* listing and filtering */
 	CHECK_EQ(count_bus_devices("bus=vfio_ism"), 5,

@@ -65,7 +65,7 @@ test_bus_rules(void)
 			    buf, 4097);
 	CHECK_EQ(rc, -EINVAL, "a 4097-byte store is refused");
 	CHECK_EQ(emu_pwrites(B_ADDR), before, "... before any pwrite");
-	CHECK_EQ(bt_log_count("4097 bytes", "maxstbl"), 1,
+	CHECK_EQ(bt_log_count("4097 bytes", "1..4096 bytes (the store limit); split it"), 1,
 		 "... saying the store limit and how to split");
 	rc = tb->ops->write(tb, ISM_BAR_DMB,
 			    ism_store_req(d->tok, 0, false, 4050), buf, 100);
@@ -80,7 +80,7 @@ test_bus_rules(void)
 	CHECK_EQ(rc, -EINVAL, "a store to the absent BAR 1 is refused");
 	rc = tb->ops->write(tb, ISM_BAR_CMD, 4096, buf, 8);
 	CHECK_EQ(rc, -EINVAL, "a store past the end of BAR 2 is refused");
-	CHECK_EQ(bt_log_count("BAR 2 offset 0x1000", "beyond the 4096-byte BAR"), 1,
+	CHECK_EQ(bt_log_count("BAR 2 offset 0x1000", "beyond the 0x1000-byte BAR"), 1,
 		 "... naming the BAR size");
 	rc = tb->ops->read(tb, ISM_BAR_CMD, 0, buf, 16);
 	CHECK_EQ(rc, -EINVAL, "a 16-byte load is refused");
@@ -119,7 +119,7 @@ test_bus_rules(void)
 	rc = tb->ops->write(tb, ISM_BAR_DMB, ism_store_req(d->tok, 0, false, 0x40),
 			    buf, 64);
 	CHECK_EQ(rc, -EIO, "an EIO from the kernel comes back as -EIO");
-	CHECK_EQ(bt_log_count("BAR 0 offset 0x", "Input/output error"), 1,
+	CHECK_EQ(bt_log_count("region 0 offset 0x", "Input/output error"), 1,
 		 "... logged with the region and offset");
 	rc = tb->ops->read(tb, ISM_BAR_DMB, 0, buf, 8);
 	CHECK_EQ(rc, -EIO, "a load from the write-only BAR 0 fails with EIO");
@@ -143,7 +143,8 @@ test_emulation(void)
 	struct vfio_iommu_type1_dma_unmap um = { .argsz = sizeof(um) };
 	struct vfio_iommu_type1_dma_map mp = {
 		.argsz = sizeof(mp), .flags = VFIO_DMA_MAP_FLAG_READ |
-		VFIO_DMA_MAP_FLAG_WRITE, .vaddr = 0x10000, .iova = 0x10000,
+		VFIO_DMA_MAP_FLAG_WRITE, .vaddr = 0x10000,
+		.iova = 0x100010000,	/* inside the function's DMA aperture */
 		.size = 0x10000,
 	};
 	struct vism_emu_stats st0, st1;
@@ -260,7 +261,7 @@ main(void)
 	bt_setup();
 	bt_add(A_ADDR ",driver=ism_vfio_pci,group=1");
 	bt_add(B_ADDR ",driver=ism_vfio_pci,group=2");
-	bt_add("0000:00:03.0,driver=ism_vfio_pci,group=3,mmap=1,maxstbl=8192");
+	bt_add("0000:00:03.0,driver=ism_vfio_pci,group=3,mmap=1,imaxstbl=8192");
 	bt_add(D_ADDR ",driver=ism_vfio_pci,group=4");
 	bt_add("0000:00:05.0,driver=ism_vfio_pci,group=5,bar2_size=128");
 	bt_add("0000:00:06.0,driver=ism_vfio_pci,group=6,msi=0");
@@ -273,7 +274,7 @@ main(void)
 	CHECK_EQ(bt_log_count("0000:00:03.0", "claims to be mappable; not mapped"), 2,
 		 "... and its BARs are not mapped");
 	CHECK(m != NULL && m->max_store == 4096,
-	      "a maxstbl above 4096 is capped at the 4 KiB rule");
+	      "an imaxstbl above 4096 is capped at the 4 KiB rule");
 	CHECK(bt_dev("0000:00:05.0") == NULL, "a 128-byte BAR 2 is refused");
 	CHECK_EQ(bt_log_count("0000:00:05.0", "BAR 2 (command area)"), 1,
 		 "... naming BAR 2");

@@ -33,7 +33,8 @@ extern "C" {
 #define RTE_VFIO_ISM_BUS_NAME	"vfio_ism"
 /* The kernel driver an ISM function must be bound to. */
 #define RTE_VFIO_ISM_KDRV	"ism_vfio_pci"
-/* Environment variable naming the sysfs root to scan (default "/sys"). */
+/* Environment variable naming the sysfs root to scan (default "/sys");
+ * lib/ism's vfio transport reads the same one (ISM_VFIO_SYSFS_ENV). */
 #define RTE_VFIO_ISM_SYSFS_ENV	"VFIO_ISM_SYSFS_ROOT"
 
 struct rte_vfio_ism_driver;
@@ -50,7 +51,7 @@ struct rte_vfio_ism_device {
 	int iommu_group;			/* from the iommu_group link */
 	char bus_info[64];			/* device.bus_info */
 	/* Valid while probed (between the bus's open and remove): */
-	uint32_t max_store;	/* maxstbl, at most ISM_MAX_STORE */
+	uint32_t max_store;	/* imaxstbl or 4096, at most ISM_MAX_STORE */
 	struct rte_intr_handle *intr_handle;	/* MSI eventfd, or NULL */
 	struct rte_vfio_ism_driver *driver;
 	/* Set when an access returned ENODEV: the function is gone. */

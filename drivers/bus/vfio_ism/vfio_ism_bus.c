@@ -13,9 +13,23 @@
 #include <rte_errno.h>
 #include <rte_vfio.h>
 
+#include "ism.h"
 #include "vfio_ism_private.h"
 
 RTE_LOG_REGISTER(vfio_ism_logtype, bus.vfio_ism, NOTICE);
+
+/* lib/ism's messages (its levels are syslog's, EAL's one higher) go to
+ * this bus's log type, so that --log-level=bus.vfio_ism:debug shows them. */
+static void
+lib_log(int level, const char *msg)
+{
+	rte_log((uint32_t)level + 1, vfio_ism_logtype, "vfio_ism: %s\n", msg);
+}
+
+RTE_INIT(vfio_ism_lib_log)
+{
+	ism_set_log_fn(lib_log);
+}
 
 #define VISM_DEV(rdev) container_of(rdev, struct rte_vfio_ism_device, device)
 

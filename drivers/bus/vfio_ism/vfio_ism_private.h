@@ -13,6 +13,7 @@
 #include <bus_driver.h>
 
 #include "bus_vfio_ism_driver.h"
+#include "ism_vfio.h"
 
 extern int vfio_ism_logtype;
 #define VISM_LOG(level, fmt, ...) \
@@ -29,39 +30,25 @@ struct vfio_ism_bus {
 };
 extern struct vfio_ism_bus vfio_ism_bus;
 
-/* One vfio region as VFIO_DEVICE_GET_REGION_INFO described it. */
-struct vfio_ism_region {
-	uint64_t offset;	/* in the device fd */
-	uint64_t size;
-	uint32_t flags;		/* VFIO_REGION_INFO_FLAG_* */
-	bool present;		/* the kernel knows the index */
-};
-
-/* Regions this bus asks about: BARs 0..5, ROM, config, VGA. */
-#define VFIO_ISM_NR_REGIONS	VFIO_PCI_NUM_REGIONS
-
 /*
- * An open ism_vfio_pci function: the vfio device fd and what the kernel
- * said about it. Reference counted: the bus holds one reference while the
- * device is probed, each transport handle one more, so a handle the driver
- * forgot to close does not dangle after remove.
+ * An open ism_vfio_pci function: the vfio device fd (EAL's group and
+ * container) and lib/ism's view of it (ism_vfio_dev: the region table,
+ * the store limit and the one checked store/load path). Reference
+ * counted: the bus holds one reference while the device is probed, each
+ * transport handle one more, so a handle the driver forgot to close does
+ * not dangle after remove.
  */
 struct vfio_ism_hw {
 	int fd;				/* -1 once the bus released it */
 	uint32_t refs;
 	char name[RTE_DEV_NAME_MAX_LEN];
 	struct rte_vfio_ism_device *dev;	/* NULL once removed */
-	struct vfio_ism_region region[VFIO_ISM_NR_REGIONS];
-	uint32_t max_store;
-	bool maxstbl_from_cap;
+	struct ism_vfio_dev *vd;	/* detached when the last ref goes */
 	int efd;			/* MSI eventfd, -1 without MSI */
 	struct rte_intr_handle *intr;
-	int gone;			/* errno once the function vanished */
+	int gone;			/* 1 once the removal was raised */
 	uint32_t mz_seq;		/* memzone names: vism_<mz_tag>_<seq> */
 	char mz_tag[16];		/* the PCI address without punctuation */
-	uint32_t logged;		/* error messages printed so far */
-	/* counters, updated atomically */
-	uint64_t stores, loads, retries, refused, errors;
 };
 
 /* vfio_ism_scan.c */
@@ -84,7 +71,7 @@ void vfio_ism_hw_close(struct rte_vfio_ism_device *dev);
 void vfio_ism_hw_get(struct vfio_ism_hw *hw);
 void vfio_ism_hw_put(struct vfio_ism_hw *hw);
 
-/* vfio_ism_io.c */
+/* vfio_ism_io.c: lib/ism's checked access, plus the removal event */
 int vfio_ism_io_write(struct vfio_ism_hw *hw, unsigned int bar, uint64_t off,
 		      const void *buf, size_t len);
 int vfio_ism_io_read(struct vfio_ism_hw *hw, unsigned int bar, uint64_t off,

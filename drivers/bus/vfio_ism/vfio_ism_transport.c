@@ -191,7 +191,8 @@ rte_vfio_ism_transport_get(struct rte_vfio_ism_device *dev,
 			 dev != NULL ? dev->name : "(null)");
 		return -EINVAL;
 	}
-	if (__atomic_load_n(&hw->gone, __ATOMIC_RELAXED) != 0)
+	if (__atomic_load_n(&hw->gone, __ATOMIC_RELAXED) != 0 ||
+	    ism_vfio_dev_gone(hw->vd) != 0)
 		return -ENODEV;
 	tp = calloc(1, sizeof(*tp));
 	if (tp == NULL)
@@ -204,7 +205,7 @@ rte_vfio_ism_transport_get(struct rte_vfio_ism_device *dev,
 		 dev->name);
 	tp->base.ops = &vism_ops;
 	tp->base.name = tp->name;
-	tp->base.max_store = hw->max_store;
+	tp->base.max_store = ism_vfio_dev_info(hw->vd)->max_store;
 	vfio_ism_hw_get(hw);
 	*tpp = &tp->base;
 	return 0;
@@ -223,13 +224,15 @@ rte_vfio_ism_stats_get(const struct rte_vfio_ism_device *dev,
 		       struct rte_vfio_ism_stats *st)
 {
 	const struct vfio_ism_hw *hw = dev->hw;
+	struct ism_vfio_stats vs;
 
 	memset(st, 0, sizeof(*st));
 	if (hw == NULL)
 		return;
-	st->stores = __atomic_load_n(&hw->stores, __ATOMIC_RELAXED);
-	st->loads = __atomic_load_n(&hw->loads, __ATOMIC_RELAXED);
-	st->retries = __atomic_load_n(&hw->retries, __ATOMIC_RELAXED);
-	st->refused = __atomic_load_n(&hw->refused, __ATOMIC_RELAXED);
-	st->errors = __atomic_load_n(&hw->errors, __ATOMIC_RELAXED);
+	ism_vfio_dev_stats(hw->vd, &vs);
+	st->stores = vs.stores;
+	st->loads = vs.loads;
+	st->retries = vs.retries;
+	st->refused = vs.refused;
+	st->errors = vs.errors;
 }

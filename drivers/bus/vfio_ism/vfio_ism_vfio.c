@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Opening an ISM function through vfio: EAL's vfio helpers set up the group
- * and container (and DMA-map EAL memory into it); then this file asks the
- * kernel about the device and checks the answer. Region offsets come only
- * from VFIO_DEVICE_GET_REGION_INFO (ism_vfio_pci uses index << 48, generic
- * vfio-pci index << 40, later kernels may differ), and nothing is mmapped:
- * ISM BARs are not mappable and every store must be one PCISTB.
+ * and container (and DMA-map EAL memory into it); lib/ism's vfio transport
+ * then asks the kernel about the device fd (ism_vfio_dev_attach: region
+ * offsets only from VFIO_DEVICE_GET_REGION_INFO, the store limit from the
+ * zPCI group capability's imaxstbl, never an mmap) and is the one checked
+ * store/load path. What stays here is what only EAL can do: the group and
+ * container, and the MSI through EAL's interrupt layer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,19 +15,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/vfio_zdev.h>
-
 #include <rte_interrupts.h>
 #include <rte_vfio.h>
 
 #include "ism_proto.h"
 #include "vfio_ism_private.h"
-
-/* Smallest command area that holds every request and response. */
-#define VISM_MIN_CMD_AREA	256u
-/* A store must hold the largest command body in one piece. */
-#define VISM_MIN_MAXSTBL	(ISM_MAX_REQ_LEN - ISM_CMD_BODY_OFFSET)
-#define VISM_MAX_INFO_LEN	65536u
 
 void
 vfio_ism_hw_get(struct vfio_ism_hw *hw)
@@ -37,8 +30,10 @@ vfio_ism_hw_get(struct vfio_ism_hw *hw)
 void
 vfio_ism_hw_put(struct vfio_ism_hw *hw)
 {
-	if (__atomic_sub_fetch(&hw->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (__atomic_sub_fetch(&hw->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		ism_vfio_dev_detach(hw->vd);
 		free(hw);
+	}
 }
 
 /* Tell the user why EAL could not open the group or device. */
@@ -59,135 +54,6 @@ explain_setup_failure(const struct rte_vfio_ism_device *dev, int rc)
 			 dev->name, dev->iommu_group, vfio_ism_sysfs_root(),
 			 dev->iommu_group);
 	}
-}
-
-/* maxstbl from the zPCI group capability, when the kernel offers it. */
-static int
-query_caps(struct vfio_ism_hw *hw, const struct vfio_device_info *first)
-{
-	struct vfio_device_info *info;
-	uint32_t len = first->argsz, off;
-	int hops = 0;
-
-	hw->max_store = ISM_MAX_STORE;
-	if (!(first->flags & VFIO_DEVICE_FLAGS_CAPS) ||
-	    len <= sizeof(*first)) {
-		VISM_LOG(INFO, "%s: no capability chain; maxstbl assumed %u",
-			 hw->name, ISM_MAX_STORE);
-		return 0;
-	}
-	if (len > VISM_MAX_INFO_LEN) {
-		VISM_LOG(ERR, "%s: VFIO_DEVICE_GET_INFO wants %u bytes; refusing a capability chain that large",
-			 hw->name, len);
-		return -EINVAL;
-	}
-	info = calloc(1, len);
-	if (info == NULL)
-		return -ENOMEM;
-	info->argsz = len;
-	if (ioctl(hw->fd, VFIO_DEVICE_GET_INFO, info) < 0) {
-		int rc = -errno;
-
-		VISM_LOG(ERR, "%s: VFIO_DEVICE_GET_INFO with capabilities failed: %s",
-			 hw->name, strerror(errno));
-		free(info);
-		return rc;
-	}
-	for (off = info->cap_offset; off != 0 && hops < 64; hops++) {
-		struct vfio_device_info_cap_zpci_group g;
-		struct vfio_info_cap_header h;
-
-		if (off < sizeof(*info) || off > len - sizeof(h)) {
-			VISM_LOG(WARNING, "%s: capability chain points outside the %u-byte info (offset %u); ignoring the rest",
-				 hw->name, len, off);
-			break;
-		}
-		/* copied out: nothing promises the kernel aligns them */
-		memcpy(&h, (const uint8_t *)info + off, sizeof(h));
-		if (h.id == VFIO_DEVICE_INFO_CAP_ZPCI_GROUP &&
-		    off + offsetof(struct vfio_device_info_cap_zpci_group, maxstbl) +
-		    sizeof(g.maxstbl) <= len) {
-			memset(&g, 0, sizeof(g));
-			memcpy(&g, (const uint8_t *)info + off,
-			       RTE_MIN(sizeof(g), (size_t)(len - off)));
-			if (g.maxstbl == 0) {
-				VISM_LOG(WARNING, "%s: zPCI group capability reports maxstbl 0; using %u",
-					 hw->name, ISM_MAX_STORE);
-			} else if (g.maxstbl > ISM_MAX_STORE) {
-				VISM_LOG(INFO, "%s: maxstbl %u; stores stay at most %u bytes (the 4 KiB rule)",
-					 hw->name, g.maxstbl, ISM_MAX_STORE);
-			} else {
-				hw->max_store = g.maxstbl;
-			}
-			hw->maxstbl_from_cap = true;
-		}
-		off = h.next;
-	}
-	free(info);
-	if (!hw->maxstbl_from_cap)
-		VISM_LOG(INFO, "%s: no zPCI group capability; maxstbl assumed %u",
-			 hw->name, ISM_MAX_STORE);
-	if (hw->max_store < VISM_MIN_MAXSTBL) {
-		VISM_LOG(ERR, "%s: maxstbl %u is below the %u bytes an ISM command body needs in one store",
-			 hw->name, hw->max_store, (unsigned int)VISM_MIN_MAXSTBL);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int
-query_regions(struct vfio_ism_hw *hw, uint32_t num_regions)
-{
-	uint32_t n = RTE_MIN(num_regions, (uint32_t)VFIO_ISM_NR_REGIONS);
-
-	for (uint32_t i = 0; i < n; i++) {
-		struct vfio_region_info ri = { .argsz = sizeof(ri), .index = i };
-		struct vfio_ism_region *r = &hw->region[i];
-
-		if (ioctl(hw->fd, VFIO_DEVICE_GET_REGION_INFO, &ri) < 0) {
-			if (errno == EINVAL) {
-				VISM_LOG(DEBUG, "%s: region %u does not exist",
-					 hw->name, i);
-				continue;
-			}
-			VISM_LOG(ERR, "%s: VFIO_DEVICE_GET_REGION_INFO for region %u failed: %s",
-				 hw->name, i, strerror(errno));
-			return -errno;
-		}
-		r->present = true;
-		r->offset = ri.offset;
-		r->size = ri.size;
-		r->flags = ri.flags;
-		if (r->size != 0 &&
-		    (r->offset > (uint64_t)INT64_MAX ||
-		     r->size > (uint64_t)INT64_MAX - r->offset)) {
-			VISM_LOG(ERR, "%s: region %u (offset 0x%" PRIx64 ", %" PRIu64 " bytes) lies beyond what pread/pwrite can address",
-				 hw->name, i, r->offset, r->size);
-			return -ERANGE;
-		}
-		VISM_LOG(DEBUG, "%s: region %u: offset 0x%" PRIx64 " size 0x%" PRIx64 " flags 0x%x",
-			 hw->name, i, r->offset, r->size, r->flags);
-	}
-	return 0;
-}
-
-static int
-check_bar(struct vfio_ism_hw *hw, unsigned int bar, uint64_t min_size,
-	  uint32_t need_flags, const char *what)
-{
-	const struct vfio_ism_region *r = &hw->region[bar];
-
-	if (!r->present || r->size < min_size ||
-	    (r->flags & need_flags) != need_flags) {
-		VISM_LOG(ERR, "%s: BAR %u (%s) is %s%" PRIu64 " bytes with flags 0x%x; an ISM function has at least %" PRIu64 " bytes with flags 0x%x: this is not an ISM function driven by " RTE_VFIO_ISM_KDRV,
-			 hw->name, bar, what, r->present ? "" : "absent, ",
-			 r->size, r->flags, min_size, need_flags);
-		return -ENODEV;
-	}
-	if (r->flags & VFIO_REGION_INFO_FLAG_MMAP)
-		VISM_LOG(DEBUG, "%s: BAR %u claims to be mappable; not mapped: ISM stores must be single PCISTBs (pwrite)",
-			 hw->name, bar);
-	return 0;
 }
 
 /* One MSI vector into an eventfd, through EAL's interrupt layer (which
@@ -234,7 +100,7 @@ irq_teardown(struct vfio_ism_hw *hw)
 	if (hw->intr == NULL)
 		return;
 	/* a vanished function cannot take the ioctl; its fd closes anyway */
-	if (hw->gone == 0 && rte_intr_disable(hw->intr) != 0)
+	if (ism_vfio_dev_gone(hw->vd) == 0 && rte_intr_disable(hw->intr) != 0)
 		VISM_LOG(DEBUG, "%s: MSI disable failed", hw->name);
 	rte_intr_instance_free(hw->intr);
 	close(hw->efd);
@@ -257,13 +123,14 @@ release(struct vfio_ism_hw *hw)
 			 hw->name);
 		close(hw->fd);
 	}
-	hw->fd = -1;
+	__atomic_store_n(&hw->fd, -1, __ATOMIC_RELEASE);
 }
 
 int
 vfio_ism_hw_open(struct rte_vfio_ism_device *dev)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
+	const struct ism_vfio_info *vi;
 	char devices[PATH_MAX];
 	struct vfio_ism_hw *hw;
 	int rc;
@@ -296,24 +163,7 @@ vfio_ism_hw_open(struct rte_vfio_ism_device *dev)
 		free(hw);
 		return -ENODEV;
 	}
-	if (!(info.flags & VFIO_DEVICE_FLAGS_PCI)) {
-		VISM_LOG(ERR, "%s: vfio says this is not a PCI device (flags 0x%x)",
-			 dev->name, info.flags);
-		rc = -ENODEV;
-		goto fail;
-	}
-	rc = query_caps(hw, &info);
-	if (rc < 0)
-		goto fail;
-	rc = query_regions(hw, info.num_regions);
-	if (rc < 0)
-		goto fail;
-	rc = check_bar(hw, ISM_BAR_DMB, UINT64_C(1) << ISM_BAR_DMB_BITS,
-		       VFIO_REGION_INFO_FLAG_WRITE, "DMB window");
-	if (rc == 0)
-		rc = check_bar(hw, ISM_BAR_CMD, VISM_MIN_CMD_AREA,
-			       VFIO_REGION_INFO_FLAG_READ |
-			       VFIO_REGION_INFO_FLAG_WRITE, "command area");
+	rc = ism_vfio_dev_attach(hw->fd, dev->name, NULL, &hw->vd);
 	if (rc < 0)
 		goto fail;
 	if (info.num_irqs > VFIO_PCI_MSI_IRQ_INDEX)
@@ -322,19 +172,19 @@ vfio_ism_hw_open(struct rte_vfio_ism_device *dev)
 		VISM_LOG(WARNING, "%s: the kernel reports no MSI index; interrupts off, poll the device",
 			 dev->name);
 
+	vi = ism_vfio_dev_info(hw->vd);
 	hw->dev = dev;
 	dev->hw = hw;
-	dev->max_store = hw->max_store;
+	dev->max_store = vi->max_store;
 	dev->intr_handle = hw->intr;
 	dev->removed = false;
-	VISM_LOG(INFO, "%s: open: BAR 0 at 0x%" PRIx64 ", BAR 2 at 0x%" PRIx64 " (%" PRIu64 " bytes), maxstbl %u%s, MSI %s",
-		 dev->name, hw->region[ISM_BAR_DMB].offset,
-		 hw->region[ISM_BAR_CMD].offset, hw->region[ISM_BAR_CMD].size,
-		 hw->max_store, hw->maxstbl_from_cap ? "" : " (default)",
-		 hw->intr != NULL ? "on" : "off");
+	VISM_LOG(INFO, "%s: open: store limit %u (%s), MSI %s", dev->name,
+		 vi->max_store, vi->store_src == ISM_VFIO_STORE_IMAXSTBL ?
+		 "imaxstbl" : "default", hw->intr != NULL ? "on" : "off");
 	return 0;
 
 fail:
+	ism_vfio_dev_detach(hw->vd);
 	release(hw);
 	free(hw);
 	return rc;
