@@ -17,8 +17,21 @@
  *    (SBA bits, IEQ cursor): call them from one thread at a time per device.
  *  - ism_dev_close() must not race with any other call on the device.
  *
- * Errors are negative errno values. A command the device refused also
- * leaves the device's raw return code in ism_last_ret() for logs.
+ * Errors are negative errno values. A command the device refused returns
+ * the errno ism_ret_to_errno() maps its return code to: 0xffff (the
+ * generic error) is -EIO, the model's codes map as ism_lib.rst lists, an
+ * unknown code is -EIO. A transport failure returns the transport's errno.
+ * ism_last_ret() keeps the raw code (ISM_RET_NO_ANSWER after a transport
+ * failure) for logs.
+ *
+ * Only 0 and 0xffff are the device's own codes; the others are rules of
+ * the software model that real hardware need not share. Code that must
+ * work on a real device tests an answer for non-zero and never for one
+ * errno: several codes share one, and a transport error may share it too.
+ * Where a caller must tell a refusal from a failed transport (is the peer
+ * gone, or did we just not learn it?), a call returns the answer itself:
+ * ism_rgid_reachable(); ism_dmb_unregister() decides on the raw code.
+ * A response with a length no response can have is -EPROTO.
  */
 
 #include <stdbool.h>
@@ -122,9 +135,23 @@ unsigned int ism_last_ret(const struct ism_dev *dev);
 void ism_dev_stats(const struct ism_dev *dev, struct ism_dev_stats *stats);
 
 int ism_query_info(struct ism_dev *dev, struct ism_info *info);
-/* 0 when rgid is reachable (optionally on a VLAN), else a negative errno. */
+/*
+ * QUERY_RGID: 0 when rgid is reachable (optionally on a VLAN), else a
+ * negative errno, from the device's answer or from the transport. To act
+ * on the answer use ism_rgid_reachable(), which tells the two apart.
+ */
 int ism_query_rgid(struct ism_dev *dev, uint64_t rgid, bool vlan_valid,
 		   uint16_t vlan_id);
+/*
+ * QUERY_RGID for a decision. Returns 0 when the device answered: then
+ * *reachable is true for ret 0 and false for any other code, whichever it
+ * is (as Linux's SMC-D takes any non-zero answer of query_remote_gid as
+ * "cannot talk"; codes but 0 and 0xffff are model rules). Returns a
+ * negative errno, *reachable untouched, when the transport failed and no
+ * answer came: nothing is known about @rgid then.
+ */
+int ism_rgid_reachable(struct ism_dev *dev, uint64_t rgid, bool vlan_valid,
+		       uint16_t vlan_id, bool *reachable);
 int ism_vlan_add(struct ism_dev *dev, uint16_t vlan_id);
 int ism_vlan_del(struct ism_dev *dev, uint16_t vlan_id);
 int ism_vlan_set(struct ism_dev *dev);

@@ -233,6 +233,32 @@ ism_query_rgid(struct ism_dev *dev, uint64_t rgid, bool vlan_valid,
 }
 
 int
+ism_rgid_reachable(struct ism_dev *dev, uint64_t rgid, bool vlan_valid,
+		   uint16_t vlan_id, bool *reachable)
+{
+	struct ism_req_query_rgid req = {
+		.rgid = ism_be64(rgid),
+		.vlan_valid = ism_be32(vlan_valid),
+		.vlan_id = ism_be32(vlan_id),
+	};
+	struct ism_resp_hdr resp;
+	unsigned int ret;
+	int rc;
+
+	/* the answer is taken under the lock: no other command replaces it */
+	pthread_mutex_lock(&dev->lock);
+	rc = ism_cmd_locked(dev, ISM_CMD_QUERY_RGID, &req, sizeof(req), &resp,
+			    sizeof(resp));
+	ret = dev->last_ret;
+	pthread_mutex_unlock(&dev->lock);
+	if (ret == ISM_RET_NO_ANSWER)
+		return rc;
+	/* any refusal means "not reachable", whatever its code says */
+	*reachable = ret == ISM_RET_OK;
+	return 0;
+}
+
+int
 ism_vlan_add(struct ism_dev *dev, uint16_t vlan_id)
 {
 	return ism_cmd_u64(dev, ISM_CMD_ADD_VLAN_ID, vlan_id);

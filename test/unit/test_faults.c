@@ -350,6 +350,49 @@ test_open_query_info(void)
 	tf_free(f);
 }
 
+/* Any refusal of QUERY_RGID means "not reachable"; no answer means
+ * nothing (what the silent-peer probe of net_ism decides on). */
+static void
+test_rgid_reachable(void)
+{
+	static const unsigned int refusals[] = {
+		ISM_RET_GENERIC, ISM_RET_VLAN, ISM_RET_BAD_PARAM, 0x1234,
+	};
+	uint64_t live = ism_dev_gid(peer), unknown = live ^ 0x100;
+	struct tf *f;
+	struct ism_dev *dev = open_faulty(&f);
+	bool reachable = false;
+	int rc;
+
+	CHECK(ism_rgid_reachable(dev, live, false, 0, &reachable) == 0 && reachable,
+	      "a live function is reachable");
+	reachable = true;
+	CHECK(ism_rgid_reachable(dev, unknown, false, 0, &reachable) == 0 && !reachable,
+	      "an unknown GID (NO_GID) is not");
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		reachable = true;
+		tf_rule(f, ISM_CMD_QUERY_RGID, TF_RET, refusals[i], 0, 1);
+		rc = ism_rgid_reachable(dev, live, false, 0, &reachable);
+		CHECK(rc == 0 && !reachable,
+		      "answered 0x%04x: not reachable, whatever the code (rc %d)",
+		      refusals[i], rc);
+	}
+	reachable = true;
+	tf_rule(f, ISM_CMD_QUERY_RGID, TF_FAIL_STORE, EIO, 0, 1);
+	CHECK_EQ(ism_rgid_reachable(dev, unknown, false, 0, &reachable), -EIO,
+		 "a failed store is no answer");
+	CHECK(reachable && ism_last_ret(dev) == ISM_RET_NO_ANSWER,
+	      "*reachable untouched, last_ret NO_ANSWER");
+	reachable = true;
+	tf_rule(f, ISM_CMD_QUERY_RGID, TF_FAIL_READ, EIO, 0, 1);
+	CHECK_EQ(ism_rgid_reachable(dev, unknown, false, 0, &reachable), -EIO,
+		 "an answer that cannot be loaded is no answer");
+	CHECK(reachable, "*reachable untouched");
+	CHECK_EQ(ism_query_rgid(dev, unknown, false, 0), -EHOSTUNREACH,
+		 "ism_query_rgid still maps the model's code");
+	close_faulty(dev, f);
+}
+
 int
 main(void)
 {
@@ -360,6 +403,7 @@ main(void)
 	test_unreg_dmb();
 	test_refused_token();
 	test_open_query_info();
+	test_rgid_reachable();
 	ism_dev_close(peer);
 	return check_done();
 }

@@ -385,13 +385,18 @@ discover_peer(struct ism_port *p)
 static bool
 peer_silently_gone(struct ism_port *p, uint64_t now)
 {
+	bool reachable;
+
 	if (p->args.pair[0] == '\0' && !p->args.peer_any)
 		return false;	/* a fixed peer= GID may come back */
 	if (now - p->last_peer_ms < p->args.hb_timeout_ms ||
 	    now - p->last_probe_ms < p->args.hb_timeout_ms)
 		return false;
 	p->last_probe_ms = now;
-	if (ism_query_rgid(p->dev, p->peer_gid, false, 0) != -EHOSTUNREACH)
+	/* any refusal is "not reachable" (its code is a model rule); a
+	 * failed transport tells nothing: ask again next timeout */
+	if (ism_rgid_reachable(p->dev, p->peer_gid, false, 0, &reachable) < 0 ||
+	    reachable)
 		return false;
 	peer_gone(p, "peer function gone (no longer reachable)");
 	return true;
