@@ -44,6 +44,7 @@ static int
 ping_run(struct ctl *c, int argc, char **argv)
 {
 	struct out *o = &c->out;
+	bool reachable = false;
 	unsigned int ret;
 	struct ctl_dev d;
 	char what[200];
@@ -62,11 +63,9 @@ ping_run(struct ctl *c, int argc, char **argv)
 	rc = ctl_open(c, argv[0], &d);
 	if (rc != 0)
 		return rc;
-	rc = ism_query_rgid(d.dev, gid, vlan_valid, vlan_id);
-	/* last_ret is only updated when the device answered; the commands of
-	 * ism_dev_open() left it 0 */
+	rc = ism_rgid_reachable(d.dev, gid, vlan_valid, vlan_id, &reachable);
 	ret = ism_last_ret(d.dev);
-	if (rc < 0 && ret == 0) {
+	if (rc < 0) {
 		snprintf(what, sizeof(what), "QUERY_RGID did not reach the device: %s",
 			 strerror(-rc));
 		ctl_close(&d);
@@ -81,13 +80,13 @@ ping_run(struct ctl *c, int argc, char **argv)
 		out_u64(o, "vlan", "VLAN", vlan_id);
 	else
 		out_null(o, "vlan", "VLAN", "none");
-	out_bool(o, "reachable", "reachable", rc == 0, "yes", "no");
+	out_bool(o, "reachable", "reachable", reachable, "yes", "no");
 	out_hex(o, "ret", "device return code", ret, 4);
-	if (rc < 0)
+	if (!reachable)
 		out_str(o, "ret_name", "  meaning", ism_ret_name(ret));
 	out_end(o);
 	ctl_close(&d);
-	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_UNREACHABLE;
+	return reachable ? CTL_EXIT_OK : CTL_EXIT_UNREACHABLE;
 }
 
 const struct ctl_cmd ctl_cmd_ping = {
