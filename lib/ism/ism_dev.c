@@ -29,6 +29,18 @@ read_gid(struct ism_dev *dev)
 	return rc;
 }
 
+/*
+ * After a REG_SBA or REG_IEQ that failed: a refusal left nothing
+ * registered, so the memory is freed at once, as Linux's register_sba and
+ * register_ieq free it. Without an answer the device may hold it: it is
+ * kept for teardown() to unregister.
+ */
+static bool
+reg_refused(const struct ism_dev *dev)
+{
+	return dev->last_ret != ISM_RET_OK && dev->last_ret != ISM_RET_NO_ANSWER;
+}
+
 static int
 reg_sba_ieq(struct ism_dev *dev)
 {
@@ -43,12 +55,17 @@ reg_sba_ieq(struct ism_dev *dev)
 			strerror(-rc));
 		return rc;
 	}
-	dev->sba = dev->sba_dma.addr;
 	rc = ism_cmd_u64(dev, ISM_CMD_REG_SBA, dev->sba_dma.iova);
 	if (rc < 0) {
 		ISM_ERR("%s: REG_SBA failed: %s", t->name, strerror(-rc));
-		return rc;
+		if (reg_refused(dev)) {
+			t->ops->dma_free(t, &dev->sba_dma);
+			return rc;
+		}
 	}
+	dev->sba = dev->sba_dma.addr;
+	if (rc < 0)
+		return rc;
 
 	rc = t->ops->dma_alloc(t, sizeof(struct ism_ieq), 4096, &dev->ieq_dma);
 	if (rc < 0) {
@@ -56,15 +73,42 @@ reg_sba_ieq(struct ism_dev *dev)
 			strerror(-rc));
 		return rc;
 	}
-	dev->ieq = dev->ieq_dma.addr;
 	dev->ieq_cursor = -1;
 	req.ieq = ism_be64(dev->ieq_dma.iova);
 	req.len = ism_be64(sizeof(struct ism_ieq));
 	rc = ism_cmd(dev, ISM_CMD_REG_IEQ, &req, sizeof(req), &resp,
 		     sizeof(resp));
-	if (rc < 0)
+	if (rc < 0) {
 		ISM_ERR("%s: REG_IEQ failed: %s", t->name, strerror(-rc));
+		if (reg_refused(dev)) {
+			t->ops->dma_free(t, &dev->ieq_dma);
+			return rc;
+		}
+	}
+	dev->ieq = dev->ieq_dma.addr;
 	return rc;
+}
+
+/*
+ * UNREG_SBA or UNREG_IEQ of @dma. As Linux's unregister_sba and
+ * unregister_ieq, the memory is ours again when the device answers 0 or
+ * the generic 0xffff; on any other answer, or none, it may still write
+ * there, and the memory is leaked rather than reused.
+ */
+static void
+unreg_area(struct ism_dev *dev, unsigned int cmd, struct ism_dma *dma)
+{
+	unsigned int ret;
+
+	cmd_no_body(dev, cmd);
+	ret = dev->last_ret;
+	if (ret == ISM_RET_OK || ret == ISM_RET_GENERIC) {
+		dev->t->ops->dma_free(dev->t, dma);
+		return;
+	}
+	ISM_ERR("%s: %s failed (ret 0x%04x, %s): leaking its %zu bytes, the device may still write them",
+		dev->t->name, ism_cmd_name(cmd), ret, ism_ret_name(ret),
+		dma->len);
 }
 
 /* Undo what open did, in reverse, tolerating a half-open device. */
@@ -74,14 +118,10 @@ teardown(struct ism_dev *dev)
 	struct ism_transport *t = dev->t;
 
 	ism_dmb_release_all(dev);
-	if (dev->ieq != NULL) {
-		cmd_no_body(dev, ISM_CMD_UNREG_IEQ);
-		t->ops->dma_free(t, &dev->ieq_dma);
-	}
-	if (dev->sba != NULL) {
-		cmd_no_body(dev, ISM_CMD_UNREG_SBA);
-		t->ops->dma_free(t, &dev->sba_dma);
-	}
+	if (dev->ieq != NULL)
+		unreg_area(dev, ISM_CMD_UNREG_IEQ, &dev->ieq_dma);
+	if (dev->sba != NULL)
+		unreg_area(dev, ISM_CMD_UNREG_SBA, &dev->sba_dma);
 	t->ops->close(t);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);

@@ -296,9 +296,12 @@ test_unreg_order(void)
 	CHECK_REFUSED(c, rc, ENOTCONN, ISM_RET_NOT_READY, "UNREG_SBA twice");
 	rc = raw_reg_dmb(c, c->sba_dma.iova, 4096, 40, ism_dev_gid(a), 0, 0);
 	CHECK_REFUSED(c, rc, ENOTCONN, ISM_RET_NOT_READY, "REG_DMB without SBA");
-	/* close tolerates what is already unregistered */
+	/* close tolerates what is already unregistered (and would leak the
+	 * memory of an area whose UNREG it saw refused) */
 	c->ieq = NULL;
 	ism_dev_transport(c)->ops->dma_free(ism_dev_transport(c), &c->ieq_dma);
+	c->sba = NULL;
+	ism_dev_transport(c)->ops->dma_free(ism_dev_transport(c), &c->sba_dma);
 	ism_dev_close(c);
 }
 

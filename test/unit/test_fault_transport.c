@@ -181,6 +181,7 @@ tf_dma_free(struct ism_transport *t, struct ism_dma *dma)
 {
 	struct tf *f = (struct tf *)t;
 
+	f->dma_frees++;
 	f->inner->ops->dma_free(f->inner, dma);
 }
 

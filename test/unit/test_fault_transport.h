@@ -7,7 +7,7 @@
  * what the model never answers: a command that fails in the transport, a
  * response with another return code or length, a body with other bytes.
  * It counts the commands lib/ism issues by code and keeps the last request
- * body of each, as lib/ism sent it.
+ * body of each, as lib/ism sent it, and counts the DMA blocks freed.
  *
  * It buffers the body store of a command and hands body and header to the
  * model together, so a command whose header store it fails leaves nothing
@@ -53,6 +53,7 @@ struct tf {
 	size_t body_len;
 	uint8_t resp[4096];		/* the answer lib/ism reads */
 	int read_errno;			/* > 0: loads fail until the next command */
+	unsigned int dma_frees;		/* dma_free() calls */
 	bool closed;
 };
 

@@ -393,6 +393,48 @@ test_rgid_reachable(void)
 	close_faulty(dev, f);
 }
 
+/* SBA and IEQ memory is freed after UNREG_SBA / UNREG_IEQ answered 0 or
+ * 0xffff only (unregister_sba, unregister_ieq), and at once after a
+ * refused REG (register_sba, register_ieq). */
+static void
+test_sba_ieq_memory(void)
+{
+	struct ism_dev *dev;
+	struct tf *f = tf_attach(FABRIC);
+
+	CHECK_EQ(ism_dev_open(&f->base, &dev), 0, "open");
+	ism_dev_close(dev);
+	CHECK_EQ(f->dma_frees, 2, "a plain close frees IEQ and SBA");
+	tf_free(f);
+
+	f = tf_attach(FABRIC);
+	CHECK_EQ(ism_dev_open(&f->base, &dev), 0, "open");
+	log_text[0] = '\0';
+	tf_rule(f, ISM_CMD_UNREG_IEQ, TF_RET, ISM_RET_GENERIC, 0, 1);
+	tf_rule(f, ISM_CMD_UNREG_SBA, TF_RET, ISM_RET_BUSY, 0, 1);
+	ism_dev_close(dev);
+	CHECK_EQ(f->dma_frees, 1, "UNREG_IEQ answered 0xffff frees the IEQ, "
+		 "UNREG_SBA answered BUSY does not free the SBA");
+	CHECK(logged("UNREG_SBA failed (ret 0x0005, BUSY): leaking its 4096 bytes"),
+	      "the leak is logged");
+	tf_free(f);
+
+	f = tf_attach(FABRIC);
+	tf_rule(f, ISM_CMD_REG_SBA, TF_RET, ISM_RET_BAD_ADDR, 0, 1);
+	CHECK_EQ(ism_dev_open(&f->base, &dev), -EFAULT, "open with REG_SBA refused");
+	CHECK(f->dma_frees == 1 && f->issued[ISM_CMD_UNREG_SBA] == 0,
+	      "the SBA is freed at once, nothing unregistered");
+	tf_free(f);
+
+	f = tf_attach(FABRIC);
+	tf_rule(f, ISM_CMD_REG_IEQ, TF_FAIL_STORE, EIO, 0, 1);
+	CHECK_EQ(ism_dev_open(&f->base, &dev), -EIO, "open with REG_IEQ unanswered");
+	CHECK(f->issued[ISM_CMD_UNREG_IEQ] == 1 && f->issued[ISM_CMD_UNREG_SBA] == 1,
+	      "the IEQ might be registered: UNREG_IEQ, then UNREG_SBA");
+	CHECK_EQ(f->dma_frees, 1, "the SBA is freed, the IEQ the model never knew is leaked");
+	tf_free(f);
+}
+
 int
 main(void)
 {
@@ -404,6 +446,7 @@ main(void)
 	test_refused_token();
 	test_open_query_info();
 	test_rgid_reachable();
+	test_sba_ieq_memory();
 	ism_dev_close(peer);
 	return check_done();
 }
