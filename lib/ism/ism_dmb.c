@@ -90,12 +90,21 @@ unreg_tok_locked(struct ism_dev *dev, uint64_t tok, int *rcp)
 	return false;
 }
 
+/* Nothing names the DMB at @idx the device may hold: never reuse @idx. */
+static void
+sba_mark_lost(struct ism_dev *dev, uint32_t idx)
+{
+	dev->sba_lost[idx / 8] |= (uint8_t)(0x80u >> (idx % 8));
+}
+
 /*
  * REG_DMB of @iova for @p at SBA index @idx; the token in *tok. A token
  * that cannot address stores (low 32 bits not zero, see ism_tok_valid)
  * is -EPROTO, but the device owns the memory until it is unregistered:
- * it is UNREG_DMB'd here. *held tells whether the device still holds the
- * memory after that (then *tok is the refused token that names it).
+ * it is UNREG_DMB'd here. *held tells whether the device may still hold
+ * the memory: then *tok is the refused token that names it, or 0 when no
+ * token does (that UNREG failed too, or no answer told whether the
+ * REG_DMB was executed) and @idx is marked lost.
  */
 static int
 reg_dmb_locked(struct ism_dev *dev, uint64_t iova,
@@ -118,8 +127,15 @@ reg_dmb_locked(struct ism_dev *dev, uint64_t iova,
 	*held = false;
 	rc = ism_cmd_locked(dev, ISM_CMD_REG_DMB, &req, sizeof(req), &resp,
 			    sizeof(resp));
-	if (rc < 0)
+	if (rc < 0 && (dev->last_ret == ISM_RET_NO_ANSWER ||
+		       dev->last_ret == ISM_RET_OK)) {
+		/* executed or not, and under which token: nobody knows */
+		*held = true;
+		sba_mark_lost(dev, idx);
 		return rc;
+	}
+	if (rc < 0)
+		return rc;	/* refused: nothing registered */
 	got = ism_cpu64(resp.value);
 	if (ism_tok_valid(got)) {
 		*tok = got;
@@ -130,8 +146,8 @@ reg_dmb_locked(struct ism_dev *dev, uint64_t iova,
 	if (!unreg_tok_locked(dev, got, &unreg_rc)) {
 		*held = true;
 		*tok = got;
-		if (got == 0)	/* no token names it: never reuse the index */
-			dev->sba_lost[idx / 8] |= (uint8_t)(0x80u >> (idx % 8));
+		if (got == 0)
+			sba_mark_lost(dev, idx);
 	}
 	return -EPROTO;
 }

@@ -200,10 +200,11 @@ test_unreg_dmb(void)
 	CHECK(d->tok == tok && d->rgid == ism_dev_gid(dev) &&
 	      f->issued[ISM_CMD_REG_DMB] == n,
 	      "the DMB keeps its token and writer, no REG_DMB issued");
-	/* a rebind whose REG_DMB fails leaves nothing on the device */
-	tf_rule(f, ISM_CMD_REG_DMB, TF_FAIL_STORE, EIO, 0, 1);
-	CHECK_EQ(ism_dmb_rebind(dev, d, ism_dev_gid(peer)), -EIO,
-		 "rebind whose REG_DMB fails");
+	/* a rebind whose REG_DMB is refused leaves nothing on the device
+	 * (the model is sent an rgid it does not know) */
+	tf_rule(f, ISM_CMD_REG_DMB, TF_REQ_XOR, 0x100, 32, 1);
+	CHECK_EQ(ism_dmb_rebind(dev, d, ism_dev_gid(peer)), -EHOSTUNREACH,
+		 "rebind whose REG_DMB is refused");
 	CHECK_EQ(d->tok, 0, "the DMB is left unregistered");
 	n = f->issued[ISM_CMD_UNREG_DMB];
 	CHECK_EQ(ism_dmb_unregister(dev, d), 0, "unregistering it");
@@ -435,6 +436,44 @@ test_sba_ieq_memory(void)
 	tf_free(f);
 }
 
+/* A REG_DMB without an answer may have been executed, under a token
+ * nobody knows: its memory and SBA index are never used again. */
+static void
+test_reg_dmb_no_answer(void)
+{
+	struct ism_dmb_params p = { .len = 16384, .rgid = ism_dev_gid(peer) };
+	struct tf *f;
+	struct ism_dev *dev = open_faulty(&f);
+	uint64_t before = heap_used();
+	struct ism_dmb *d = NULL, *next;
+
+	log_text[0] = '\0';
+	tf_rule(f, ISM_CMD_REG_DMB, TF_FAIL_READ, EIO, 0, 1);
+	CHECK_EQ(ism_dmb_register(dev, &p, &d), -EIO, "REG_DMB whose answer is lost");
+	CHECK_EQ(dmbs_owned(dev), 1, "the model did register it");
+	CHECK(heap_used() > before && logged("leaking the 16384 bytes of DMB 0000000000000000 (SBA index 32)"),
+	      "so its memory is leaked, with a log line");
+	tf_rule(f, ISM_CMD_REG_DMB, TF_FAIL_STORE, EIO, 0, 1);
+	CHECK_EQ(ism_dmb_register(dev, &p, &d), -EIO, "REG_DMB whose store fails");
+	CHECK(logged("(SBA index 33)"), "leaked too: nothing says it was not executed");
+	next = reg_dmb(dev);
+	CHECK(next != NULL && next->sba_idx == ISM_SBA_IDX_FIRST + 2,
+	      "neither SBA index is used again");
+	ism_dmb_unregister(dev, next);
+
+	/* rebind: the DMB stays, and is leaked when unregistered */
+	d = reg_dmb(dev);
+	tf_rule(f, ISM_CMD_REG_DMB, TF_FAIL_READ, EIO, 0, 1);
+	CHECK_EQ(ism_dmb_rebind(dev, d, ism_dev_gid(dev)), -EIO,
+		 "rebind whose REG_DMB answer is lost");
+	CHECK(d->tok == 0 && dmbs_owned(dev) == 2, "no token, yet the model holds it");
+	log_text[0] = '\0';
+	CHECK_EQ(ism_dmb_unregister(dev, d), 0, "unregistering it");
+	CHECK(logged("leaking the 16384 bytes of DMB 0000000000000000 (SBA index 34)"),
+	      "leaks its memory instead of freeing it");
+	close_faulty(dev, f);
+}
+
 int
 main(void)
 {
@@ -447,6 +486,7 @@ main(void)
 	test_open_query_info();
 	test_rgid_reachable();
 	test_sba_ieq_memory();
+	test_reg_dmb_no_answer();
 	ism_dev_close(peer);
 	return check_done();
 }
