@@ -171,7 +171,9 @@ int ism_dmb_register(struct ism_dev *dev, const struct ism_dmb_params *p,
  * leave the DMB registered and @dmb valid (its memory is not reused):
  * returns the negative errno; a later unregister, or ism_dev_close(),
  * tries again (close leaks the memory, with a log line, if that fails).
- * -EINVAL for NULL, -ENOENT for a DMB not registered on @dev.
+ * A DMB that no token names (a rebind's REG_DMB got no answer) is
+ * forgotten with its memory leaked (logged): 0. -EINVAL for NULL,
+ * -ENOENT for a DMB not registered on @dev.
  */
 int ism_dmb_unregister(struct ism_dev *dev, struct ism_dmb *dmb);
 /*
