@@ -26,7 +26,7 @@
 #include "ism_model.h"
 
 #define MODEL_MAGIC		"ISMFABRC"
-#define MODEL_VERSION		1u
+#define MODEL_VERSION		2u	/* 2: ieq_unread beside ieq_next */
 #define MODEL_PAGE		4096u
 #define MODEL_IOVA_BASE		UINT64_C(0x100000000)
 #define MODEL_TOK_SLOT_SHIFT	11	/* token bits 32..47: slot << 11 | sba_idx */
