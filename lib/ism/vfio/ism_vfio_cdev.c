@@ -28,6 +28,15 @@ bind_failed(struct ism_vfio_way *w, const char *what)
 		ISM_ERR("%s: %s: %s: run as root, or give the user %s and " ISM_VFIO_IOMMUFD_NODE " and raise the locked-memory limit (ulimit -l)",
 			w->name, what, strerror(err), w->dev_node);
 		return -EACCES;
+	case EINVAL:
+		/* the kernel's answer to a second bind of an open device: a
+		 * cdev is exclusive, only the group path shares a device */
+		if (strcmp(what, "VFIO_DEVICE_BIND_IOMMUFD") == 0) {
+			ISM_ERR("%s: %s refused (EINVAL): the function is open already (another process, or this one, through its cdev or its group); close it there",
+				w->name, what);
+			return -EBUSY;
+		}
+		break;
 	case ENOTTY:
 		ISM_ERR("%s: %s: the kernel does not know this ioctl (iommufd needs Linux 6.6+); use the group path",
 			w->name, what);
@@ -103,7 +112,7 @@ fail:
 }
 
 void
-ism_vfio_cdev_close(struct ism_vfio_way *w)
+ism_vfio_cdev_close_device(struct ism_vfio_way *w)
 {
 	const struct ism_vfio_sys *sys = w->sys;
 
@@ -120,6 +129,14 @@ ism_vfio_cdev_close(struct ism_vfio_way *w)
 	if (w->dev_fd >= 0)
 		sys->close(w->dev_fd);
 	w->dev_fd = -1;
+}
+
+void
+ism_vfio_cdev_close(struct ism_vfio_way *w)
+{
+	const struct ism_vfio_sys *sys = w->sys;
+
+	ism_vfio_cdev_close_device(w);
 	if (w->ioas_alive) {
 		struct iommu_destroy d = { .size = sizeof(d), .id = w->ioas_id };
 

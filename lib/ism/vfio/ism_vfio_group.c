@@ -118,18 +118,25 @@ fail:
 	return rc;
 }
 
+void
+ism_vfio_group_close_device(struct ism_vfio_way *w)
+{
+	if (w->dev_fd >= 0)
+		w->sys->close(w->dev_fd);
+	w->dev_fd = -1;
+}
+
 /* Closing the group fd takes it out of the container, closing the
  * container drops its mappings: the fds in reverse order is enough. */
 void
 ism_vfio_group_close(struct ism_vfio_way *w)
 {
-	if (w->dev_fd >= 0)
-		w->sys->close(w->dev_fd);
+	ism_vfio_group_close_device(w);
 	if (w->group_fd >= 0)
 		w->sys->close(w->group_fd);
 	if (w->container_fd >= 0)
 		w->sys->close(w->container_fd);
-	w->dev_fd = w->group_fd = w->container_fd = -1;
+	w->group_fd = w->container_fd = -1;
 }
 
 int

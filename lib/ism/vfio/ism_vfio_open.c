@@ -9,6 +9,8 @@
  *   3. the device fd: capabilities, regions, store limit (ism_vfio_dev);
  *   4. DMA memory inside the function's aperture;
  *   5. the MSI eventfd.
+ * Close goes backwards, except that the device is closed before its DMA
+ * memory is unmapped (see tp_free()).
  * The transport's write is ism_vfio_dev_store(): no lock on that path.
  */
 #include <errno.h>
@@ -68,6 +70,15 @@ ism_vfio_way_init(struct ism_vfio_way *w, const struct ism_vfio_sys *sys,
 }
 
 static void
+way_close_device(struct ism_vfio_way *w)
+{
+	if (w->path == ISM_VFIO_PATH_CDEV)
+		ism_vfio_cdev_close_device(w);
+	else if (w->path == ISM_VFIO_PATH_GROUP)
+		ism_vfio_group_close_device(w);
+}
+
+static void
 way_close(struct ism_vfio_way *w)
 {
 	if (w->path == ISM_VFIO_PATH_CDEV)
@@ -99,13 +110,21 @@ way_open(struct vfio_tp *tp, enum ism_vfio_path path, const char *sysfs_root)
 	return ism_vfio_group_open(&tp->way, &tp->fn, sysfs_root);
 }
 
+/*
+ * Close mirrors open, with one exception: the device goes before its DMA
+ * memory. Closing the device fd resets the function, so once it is gone
+ * nothing can write the pages any more (an SBA or IEQ the device did not
+ * let go of, a vanished function); only then are they unmapped and freed.
+ * The IOAS or container outlives the device for that.
+ */
 static void
 tp_free(struct vfio_tp *tp)
 {
 	ism_vfio_irq_teardown(&tp->irq);
-	ism_vfio_dma_fini(&tp->dma);
 	if (tp->dev != NULL)
 		ism_vfio_dev_detach(tp->dev);
+	way_close_device(&tp->way);
+	ism_vfio_dma_fini(&tp->dma);
 	way_close(&tp->way);
 	free(tp);
 }

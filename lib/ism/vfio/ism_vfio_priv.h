@@ -62,6 +62,8 @@ void ism_vfio_group_strays(const struct ism_vfio_sys *sys, const char *root,
 /*
  * The way in (group/container or cdev/iommufd): the fds it holds and its
  * DMA map calls. Open fills dev_fd; close undoes everything in reverse.
+ * close_device closes (and detaches) the device alone, so that DMA
+ * memory is unmapped only once the device can no longer reach it.
  */
 struct ism_vfio_way {
 	const struct ism_vfio_sys *sys;
@@ -82,12 +84,14 @@ void ism_vfio_way_init(struct ism_vfio_way *w, const struct ism_vfio_sys *sys,
 /* @iommufd: an open /dev/iommu the caller hands over (or -1). */
 int ism_vfio_cdev_open(struct ism_vfio_way *w, const struct ism_vfio_fn *fn,
 		       int iommufd);
+void ism_vfio_cdev_close_device(struct ism_vfio_way *w);
 void ism_vfio_cdev_close(struct ism_vfio_way *w);
 int ism_vfio_cdev_map(struct ism_vfio_way *w, void *va, uint64_t iova,
 		      uint64_t len);
 int ism_vfio_cdev_unmap(struct ism_vfio_way *w, uint64_t iova, uint64_t len);
 int ism_vfio_group_open(struct ism_vfio_way *w, const struct ism_vfio_fn *fn,
 			const char *sysfs_root);
+void ism_vfio_group_close_device(struct ism_vfio_way *w);
 void ism_vfio_group_close(struct ism_vfio_way *w);
 int ism_vfio_group_map(struct ism_vfio_way *w, void *va, uint64_t iova,
 		       uint64_t len);
