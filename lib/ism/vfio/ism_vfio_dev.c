@@ -118,6 +118,28 @@ check_bar(struct ism_vfio_dev *d, unsigned int bar, uint64_t min_size,
 	return 0;
 }
 
+/* A layout in which BAR 0's 2^48 bytes overlap another region's window
+ * (index << 40 does) cannot reach all of BAR 0: a store to an offset in
+ * the overlap may land in that region. ism_vfio_pci never does this;
+ * say so if a kernel does. */
+static void
+check_overlap(struct ism_vfio_dev *d)
+{
+	const struct ism_vfio_region *b0 = &d->info.region[ISM_BAR_DMB];
+
+	for (unsigned int i = 1; i < ISM_VFIO_NR_REGIONS; i++) {
+		const struct ism_vfio_region *r = &d->info.region[i];
+
+		if (!r->present || r->size == 0 ||
+		    r->offset >= b0->offset + b0->size ||
+		    b0->offset >= r->offset + r->size)
+			continue;
+		ISM_WARN("%s: BAR 0 (0x%" PRIx64 " bytes at 0x%" PRIx64 ") overlaps region %u at 0x%" PRIx64 " in the device fd; stores to DMB tokens in the overlap may not reach BAR 0",
+			 d->name, b0->size, b0->offset, i, r->offset);
+		return;
+	}
+}
+
 int
 ism_vfio_dev_attach(int fd, const char *name, const struct ism_vfio_sys *sys,
 		    struct ism_vfio_dev **devp)
@@ -152,6 +174,7 @@ ism_vfio_dev_attach(int fd, const char *name, const struct ism_vfio_sys *sys,
 		free(d);
 		return rc;
 	}
+	check_overlap(d);
 	ISM_INFO("%s: BAR 0 at 0x%" PRIx64 ", BAR 2 at 0x%" PRIx64 " (0x%" PRIx64 " bytes), store limit %u%s",
 		 d->name, d->info.region[ISM_BAR_DMB].offset,
 		 d->info.region[ISM_BAR_CMD].offset,
