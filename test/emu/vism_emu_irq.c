@@ -56,8 +56,8 @@ emu_irq_enable(struct emu_dev *d, int efd)
 	if (d->irq_stop < 0 ||
 	    pthread_create(&d->irq_thread, NULL, irq_main, d) != 0) {
 		if (d->irq_stop >= 0)
-			emu_real_close(d->irq_stop);
-		emu_real_close(d->irq_efd);
+			emu_lower->close(d->irq_stop);
+		emu_lower->close(d->irq_efd);
 		d->irq_efd = d->irq_stop = -1;
 		return -ENOMEM;
 	}
@@ -76,8 +76,8 @@ emu_irq_disable(struct emu_dev *d)
 	if (write(d->irq_stop, &one, sizeof(one)) != sizeof(one))
 		emu_log("%s: cannot stop the MSI thread", d->addr);
 	pthread_join(d->irq_thread, NULL);
-	emu_real_close(d->irq_stop);
-	emu_real_close(d->irq_efd);
+	emu_lower->close(d->irq_stop);
+	emu_lower->close(d->irq_efd);
 	d->irq_efd = d->irq_stop = -1;
 	d->irq_running = false;
 	__atomic_fetch_sub(&nthreads, 1, __ATOMIC_RELAXED);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The emulated vfio container and groups, with the kernel's rules that EAL
- * depends on: type1 IOMMU, a group must join a container before the IOMMU
- * type is set and before a device fd is handed out, one open per group,
- * and when the last group leaves a container the IOMMU and all its DMA
- * mappings are dropped (EAL re-maps its memory on the next attach).
+ * and lib/ism depend on: type1 or type1v2 IOMMU, a group must join a
+ * container before the IOMMU type is set and before a device fd is handed
+ * out, one open per group (and none while a function of the group is
+ * bound through its cdev), DMA mappings only inside the aperture of every
+ * function of the container's groups, and when the last group leaves a
+ * container the IOMMU and all its DMA mappings are dropped (EAL re-maps
+ * its memory on the next attach).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -70,7 +73,7 @@ container_free_if_unused(struct emu_container *c)
 			break;
 		}
 	}
-	free(c->maps);
+	emu_as_clear(&c->as);
 	free(c);
 }
 
@@ -80,6 +83,22 @@ emu_container_close(struct emu_container *c)
 {
 	c->closed = true;
 	container_free_if_unused(c);
+}
+
+/* The container's aperture: where the apertures of its groups meet. */
+static void
+container_aperture(struct emu_container *c)
+{
+	c->as.limited = false;
+	for (struct emu_group *g = groups; g != NULL; g = g->next) {
+		if (g->c != c)
+			continue;
+		if (!c->as.limited || g->start_dma > c->as.start)
+			c->as.start = g->start_dma;
+		if (!c->as.limited || g->end_dma < c->as.end)
+			c->as.end = g->end_dma;
+		c->as.limited = true;
+	}
 }
 
 static void
@@ -93,7 +112,9 @@ container_detach(struct emu_group *g)
 	if (--c->ngroups == 0) {
 		/* the kernel releases the IOMMU with the last group */
 		c->iommu_set = false;
-		c->nmaps = 0;
+		emu_as_clear(&c->as);
+	} else {
+		container_aperture(c);
 	}
 	container_free_if_unused(c);
 }
@@ -101,67 +122,26 @@ container_detach(struct emu_group *g)
 static int
 map_dma(struct emu_container *c, struct vfio_iommu_type1_dma_map *m)
 {
-	struct emu_map *n;
-
-	if (!c->iommu_set)
-		return -EINVAL;
-	if (m->argsz < sizeof(*m) || m->size == 0 || (m->size & 4095) != 0 ||
-	    (m->iova & 4095) != 0 || (m->vaddr & 4095) != 0 ||
-	    m->iova + m->size < m->iova)
+	if (!c->iommu_set || m->argsz < sizeof(*m))
 		return -EINVAL;
 	if (!(m->flags & (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
 		return -EINVAL;
-	for (unsigned int i = 0; i < c->nmaps; i++) {
-		const struct emu_map *e = &c->maps[i];
-
-		if (m->iova < e->iova + e->size && e->iova < m->iova + m->size)
-			return -EEXIST;
-	}
-	if (c->nmaps == c->cap) {
-		unsigned int cap = c->cap ? c->cap * 2 : 16;
-
-		n = realloc(c->maps, cap * sizeof(*n));
-		if (n == NULL)
-			return -ENOMEM;
-		c->maps = n;
-		c->cap = cap;
-	}
-	c->maps[c->nmaps++] = (struct emu_map){
-		.vaddr = m->vaddr, .iova = m->iova, .size = m->size,
-	};
-	return 0;
+	return emu_as_map(&c->as, m->vaddr, m->iova, m->size);
 }
 
 /* Unmaps whole mappings inside the range; splitting one is EINVAL. */
 static int
 unmap_dma(struct emu_container *c, struct vfio_iommu_type1_dma_unmap *u)
 {
-	uint64_t done = 0;
+	uint64_t done;
+	int rc;
 
 	if (u->argsz < sizeof(*u) || !c->iommu_set)
 		return -EINVAL;
-	for (unsigned int i = 0; i < c->nmaps; i++) {
-		const struct emu_map *e = &c->maps[i];
-		bool overlap = u->iova < e->iova + e->size &&
-			e->iova < u->iova + u->size;
-		bool inside = e->iova >= u->iova &&
-			e->iova + e->size <= u->iova + u->size;
-
-		if (overlap && !inside)
-			return -EINVAL;
-	}
-	for (unsigned int i = 0; i < c->nmaps;) {
-		const struct emu_map *e = &c->maps[i];
-
-		if (e->iova >= u->iova && e->iova + e->size <= u->iova + u->size) {
-			done += e->size;
-			c->maps[i] = c->maps[--c->nmaps];
-		} else {
-			i++;
-		}
-	}
-	u->size = done;
-	return 0;
+	rc = emu_as_unmap(&c->as, u->iova, u->size, &done);
+	if (rc == 0)
+		u->size = done;
+	return rc;
 }
 
 int
@@ -221,19 +201,61 @@ emu_container_ioctl(struct emu_container *c, unsigned long req, void *arg)
 	return rc;
 }
 
+/* Where the apertures of the group's functions meet. */
+static void
+group_aperture(int num, uint64_t *start, uint64_t *end)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+
+	*start = EMU_DEFAULT_START_DMA;
+	*end = EMU_DEFAULT_END_DMA;
+	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices",
+		 emu_root(), num);
+	dir = opendir(path);
+	if (dir == NULL)
+		return;
+	*start = 0;
+	*end = UINT64_MAX;
+	while ((de = readdir(dir)) != NULL) {
+		uint64_t s, e;
+
+		if (de->d_name[0] == '.')
+			continue;
+		emu_fn_aperture(de->d_name, &s, &e);
+		if (s > *start)
+			*start = s;
+		if (e < *end)
+			*end = e;
+	}
+	closedir(dir);
+}
+
+bool
+emu_group_is_open(int num)
+{
+	for (struct emu_group *g = groups; g != NULL; g = g->next)
+		if (g->num == num && !g->closed)
+			return true;
+	return false;
+}
+
 int
 emu_group_open(int num)
 {
 	struct emu_group *g;
+	uint64_t start, end;
 	int fd;
 
+	group_aperture(num, &start, &end);
 	pthread_mutex_lock(&emu_lock);
-	for (g = groups; g != NULL; g = g->next) {
-		if (g->num == num && !g->closed) {
-			pthread_mutex_unlock(&emu_lock);
-			errno = EBUSY;	/* one open per group */
-			return -1;
-		}
+	if (emu_group_is_open(num) || emu_dev_group_cdev_bound(num)) {
+		/* one open per group, none while a function of it is bound
+		 * through its cdev */
+		pthread_mutex_unlock(&emu_lock);
+		errno = EBUSY;
+		return -1;
 	}
 	g = calloc(1, sizeof(*g));
 	if (g == NULL) {
@@ -243,6 +265,8 @@ emu_group_open(int num)
 	}
 	g->o.kind = EMU_GROUP;
 	g->num = num;
+	g->start_dma = start;
+	g->end_dma = end;
 	fd = emu_new_fd(&g->o);
 	if (fd < 0) {
 		free(g);
@@ -356,9 +380,13 @@ emu_group_ioctl(struct emu_group *g, unsigned long req, void *arg)
 			rc = -EINVAL;
 		else if (!group_viable(g->num))
 			rc = -EPERM;
+		else if (!emu_as_fits(&((struct emu_container *)o)->as,
+				      g->start_dma, g->end_dma))
+			rc = -EINVAL;	/* mappings outside its aperture */
 		else {
 			g->c = (struct emu_container *)o;
 			g->c->ngroups++;
+			container_aperture(g->c);
 		}
 		pthread_mutex_unlock(&emu_lock);
 		break;
@@ -382,7 +410,7 @@ emu_group_ioctl(struct emu_group *g, unsigned long req, void *arg)
 		}
 		memcpy(name, arg, n);
 		name[n] = '\0';
-		return emu_dev_open(g, name);
+		return emu_dev_open_group(g, name);
 	}
 	default:
 		rc = -ENOTTY;
@@ -395,36 +423,13 @@ emu_group_ioctl(struct emu_group *g, unsigned long req, void *arg)
 	return rc;
 }
 
-void *
-emu_iommu_translate(struct emu_group *g, uint64_t iova, uint64_t len)
-{
-	void *va = NULL;
-
-	pthread_mutex_lock(&emu_lock);
-	if (g->c != NULL && g->c->iommu_set) {
-		for (unsigned int i = 0; i < g->c->nmaps; i++) {
-			const struct emu_map *m = &g->c->maps[i];
-
-			if (iova >= m->iova && len <= m->size &&
-			    iova - m->iova <= m->size - len) {
-				va = (void *)(uintptr_t)(m->vaddr + (iova - m->iova));
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&emu_lock);
-	return va;
-}
-
 void
 emu_vfio_census(struct vism_emu_census *cs)
 {
-	pthread_mutex_lock(&emu_lock);
 	for (struct emu_container *c = containers; c != NULL; c = c->next) {
 		cs->containers++;
-		cs->dma_maps += c->nmaps;
+		cs->dma_maps += c->as.nmaps;
 	}
 	for (struct emu_group *g = groups; g != NULL; g = g->next)
 		cs->groups++;
-	pthread_mutex_unlock(&emu_lock);
 }

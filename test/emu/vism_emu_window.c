@@ -4,31 +4,48 @@
  * shared with the model. The model reads and writes device memory in its
  * fabric heap, possibly from another process (a peer's store into our
  * DMB). So for each registration the emulation allocates heap pages from
- * the model function, copies the user pages into them and maps the heap
- * pages over the user's virtual range (mremap of a shared mapping): the
- * bus keeps its pointer and its IOVA, the model writes its heap, and both
- * see the same bytes. Closing the window copies the bytes back into the
- * original pages and puts those back in place.
+ * the model function, copies the user pages into them and maps those heap
+ * pages over the user's virtual range: the caller keeps its pointer and
+ * its IOVA, the model writes its heap, and both see the same bytes, as
+ * with a real device writing the user's pages. Closing the window copies
+ * the bytes into fresh anonymous pages put in place of the heap pages.
+ * Either replacement is one mremap() onto the user's range, which is
+ * never unmapped in between.
  *
- * The original pages are kept as a second mapping of the same memory when
- * they are shared (EAL's --no-huge memory is a shared memfd), or as an
- * anonymous copy otherwise. Hugepage-backed memory cannot be split into
- * 4 KiB pieces: run tests with --no-huge.
+ * The second mapping of the heap pages: mremap() with old size 0 where it
+ * works (Linux). qemu-user, under which the static s390x tests run, does
+ * not implement that; there the fabric file (the model maps it whole, so
+ * heap pages are file pages at a known offset, found in /proc/self/maps)
+ * is mapped again through the fd the model has open on it, found in
+ * /proc/self/fd. The emulation opens no fd of its own on that file:
+ * closing one would drop the record locks the model holds on it to show
+ * its functions alive. VFIO_ISM_EMU_WINDOW=file takes that way everywhere
+ * (to test it).
+ *
+ * The user's original pages are not kept: afterwards the range is
+ * anonymous private memory with the same bytes (other mappings of the
+ * original pages, if any, no longer see them). Hugepage-backed memory
+ * cannot be split into 4 KiB pieces: run EAL with --no-huge.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vism_emu_priv.h"
 
-#define PAGE 4096u
+#define PAGE EMU_PAGE
 
 struct emu_pages {
 	uintptr_t vp;		/* user pages */
 	size_t lp;
 	struct ism_dma heap;	/* model heap pages */
-	void *orig;		/* the original user pages, moved aside */
 	unsigned int refs;
 };
 
@@ -55,30 +72,101 @@ pow2_at_least(size_t n)
 	return a;
 }
 
-static struct emu_pages *
-pages_share(uintptr_t vp, size_t lp)
+/* The file and file offset behind the mapped address @va. */
+static int
+file_of(const void *va, char *path, size_t len, uint64_t *off)
 {
-	struct emu_pages *pg = calloc(1, sizeof(*pg));
+	char line[PATH_MAX + 128];
+	int rc = -ENOENT;
+	FILE *f = fopen("/proc/self/maps", "r");
 
-	if (pg == NULL)
-		return NULL;
-	pg->vp = vp;
-	pg->lp = lp;
-	/* keep the original pages: a second mapping when shared ... */
-	pg->orig = mremap((void *)vp, 0, lp, MREMAP_MAYMOVE);
-	if (pg->orig == MAP_FAILED) {
-		/* ... else an anonymous copy */
-		pg->orig = mmap(NULL, lp, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (pg->orig == MAP_FAILED) {
-			free(pg);
-			return NULL;
+	if (f == NULL)
+		return -errno;
+	while (rc < 0 && fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long lo, hi, foff;
+		int n = 0;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &lo, &hi,
+			   &foff, &n) < 3 || n == 0)
+			continue;
+		if ((uintptr_t)va < lo || (uintptr_t)va >= hi)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[n] != '/' || strstr(line + n, " (deleted)") != NULL) {
+			rc = -ENOENT;	/* not a file that can be opened */
+			break;
 		}
-		memcpy(pg->orig, (void *)vp, lp);
+		snprintf(path, len, "%s", line + n);
+		*off = foff + ((uintptr_t)va - lo);
+		rc = 0;
 	}
-	return pg;
+	fclose(f);
+	return rc;
 }
 
+/* An fd this process already has open on the file at @path (the model's
+ * own): borrowed for one mmap, never closed here (see above). */
+static int
+fabric_fd(const char *path)
+{
+	struct stat want, st;
+	struct dirent *de;
+	int fd = -ENOENT;
+	DIR *dir;
+
+	if (stat(path, &want) < 0)
+		return -errno;
+	dir = opendir("/proc/self/fd");
+	if (dir == NULL)
+		return -errno;
+	while (fd < 0 && (de = readdir(dir)) != NULL) {
+		char *end;
+		long n = strtol(de->d_name, &end, 10);
+
+		if (end == de->d_name || *end != '\0' || n == dirfd(dir))
+			continue;
+		if (fstat((int)n, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+			fd = (int)n;
+	}
+	closedir(dir);
+	return fd;
+}
+
+/* A second mapping of the heap pages of @pg; MAP_FAILED with errno. */
+static void *
+heap_alias(struct emu_dev *d, struct emu_pages *pg)
+{
+	const char *how = getenv("VFIO_ISM_EMU_WINDOW");
+	char path[PATH_MAX];
+	uint64_t off = 0;
+	void *dup;
+	int fd, rc;
+
+	if (how == NULL || strcmp(how, "file") != 0) {
+		dup = mremap(pg->heap.addr, 0, pg->lp, MREMAP_MAYMOVE);
+		if (dup != MAP_FAILED)
+			return dup;
+	}
+	rc = file_of(pg->heap.addr, path, sizeof(path), &off);
+	if (rc < 0) {
+		emu_log("%s: the model heap at %p is not in a fabric file that can be mapped again: %s",
+			d->addr, pg->heap.addr, strerror(-rc));
+		errno = -rc;
+		return MAP_FAILED;
+	}
+	fd = fabric_fd(path);
+	if (fd < 0) {
+		emu_log("%s: no open fd of the fabric file %s: %s", d->addr, path,
+			strerror(-fd));
+		errno = -fd;
+		return MAP_FAILED;
+	}
+	return mmap(NULL, pg->lp, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)off);
+}
+
+/* Heap pages of the model in place of the user's pages at pg->vp. */
 static int
 pages_alias(struct emu_dev *d, struct emu_pages *pg)
 {
@@ -93,7 +181,7 @@ pages_alias(struct emu_dev *d, struct emu_pages *pg)
 		return rc;
 	}
 	memcpy(pg->heap.addr, (void *)pg->vp, pg->lp);
-	dup = mremap(pg->heap.addr, 0, pg->lp, MREMAP_MAYMOVE);
+	dup = heap_alias(d, pg);
 	if (dup == MAP_FAILED) {
 		rc = -errno;
 		goto fail;
@@ -113,15 +201,27 @@ fail:
 	return rc;
 }
 
+/* Anonymous pages with the same bytes in place of the heap pages. */
 static void
 pages_release(struct emu_dev *d, struct emu_pages *pg)
 {
-	memcpy(pg->orig, (void *)pg->vp, pg->lp);
-	if (mremap(pg->orig, pg->lp, pg->lp, MREMAP_MAYMOVE | MREMAP_FIXED,
+	void *copy = mmap(NULL, pg->lp, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (copy == MAP_FAILED) {
+		emu_log("%s: no memory to take back the %zu bytes at %#lx from the model; they stay shared with it",
+			d->addr, pg->lp, (unsigned long)pg->vp);
+		free(pg);
+		return;
+	}
+	memcpy(copy, (void *)pg->vp, pg->lp);
+	if (mremap(copy, pg->lp, pg->lp, MREMAP_MAYMOVE | MREMAP_FIXED,
 		   (void *)pg->vp) == MAP_FAILED) {
-		emu_log("%s: cannot put the original pages back at %#lx: %s",
+		emu_log("%s: cannot put private pages back at %#lx: %s; they stay shared with the model",
 			d->addr, (unsigned long)pg->vp, strerror(errno));
-		munmap(pg->orig, pg->lp);
+		munmap(copy, pg->lp);
+		free(pg);
+		return;
 	}
 	d->mt->ops->dma_free(d->mt, &pg->heap);
 	free(pg);
@@ -139,7 +239,7 @@ emu_window_open(struct emu_dev *d, int kind, uint64_t iova, uint64_t len,
 
 	if (len == 0)
 		return -EINVAL;
-	va = emu_iommu_translate(d->g, iova, len);
+	va = emu_iommu_translate(d, iova, len);
 	if (va == NULL) {
 		emu_log("%s: DMA address %#llx (+%llu) is not mapped in the container: BAD_ADDR",
 			d->addr, (unsigned long long)iova,
@@ -176,14 +276,15 @@ emu_window_open(struct emu_dev *d, int kind, uint64_t iova, uint64_t len,
 	if (pg == NULL) {
 		int rc;
 
-		pg = pages_share(vp, lp);
+		pg = calloc(1, sizeof(*pg));
 		if (pg == NULL) {
 			free(w);
 			return -ENOMEM;
 		}
+		pg->vp = vp;
+		pg->lp = lp;
 		rc = pages_alias(d, pg);
 		if (rc < 0) {
-			munmap(pg->orig, lp);
 			free(pg);
 			free(w);
 			return rc;

@@ -156,6 +156,16 @@ vism_sysfs_add(const char *root, const struct vism_fn *fn)
 		if (rc < 0)
 			return rc;
 	}
+	if (fn->cdev >= 0) {
+		/* the kernel's vfio-dev/vfioN class device and its dev_t */
+		snprintf(path, sizeof(path), "%s/vfio-dev/vfio%d", dir, fn->cdev);
+		snprintf(text, sizeof(text), "511:%d\n", fn->cdev);
+		rc = mkdirs(path);
+		if (rc == 0)
+			rc = put_file(path, "dev", text);
+		if (rc < 0)
+			return rc;
+	}
 	snprintf(path, sizeof(path), "%s/bus/pci/devices", root);
 	snprintf(target, sizeof(target), "../../../devices/pci%04x:%02x/%s",
 		 dom, bus, fn->addr);
@@ -223,6 +233,7 @@ vism_sysfs_parse(char *spec, struct vism_fn *fn, char *emu, size_t len)
 
 	memset(fn, 0, sizeof(*fn));
 	fn->group = -1;
+	fn->cdev = -1;
 	emu[0] = '\0';
 	fn->addr = strtok_r(spec, ",", &save);
 	if (fn->addr == NULL)
@@ -237,6 +248,8 @@ vism_sysfs_parse(char *spec, struct vism_fn *fn, char *emu, size_t len)
 			fn->driver = eq[1] != '\0' ? eq + 1 : NULL;
 		else if (strcmp(tok, "group") == 0)
 			fn->group = atoi(eq + 1);
+		else if (strcmp(tok, "cdev") == 0)
+			fn->cdev = atoi(eq + 1);
 		else if (strcmp(tok, "vendor") == 0)
 			fn->vendor = (unsigned int)strtoul(eq + 1, NULL, 0);
 		else if (strcmp(tok, "device") == 0)

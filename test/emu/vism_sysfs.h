@@ -10,6 +10,7 @@
  *   bus/pci/devices/<addr> -> ../../../devices/pciDDDD:BB/<addr>
  *   bus/pci/drivers/<driver>/
  *   kernel/iommu_groups/<N>/devices/<addr> -> the device directory
+ *   devices/pciDDDD:BB/<addr>/vfio-dev/vfio<N>/dev  (the vfio cdev, if any)
  */
 
 #include <stddef.h>
@@ -20,6 +21,7 @@ struct vism_fn {
 	unsigned int device;	/* 0: 0x04ed */
 	const char *driver;	/* NULL: unbound */
 	int group;		/* IOMMU group, -1: none */
+	int cdev;		/* N of /dev/vfio/devices/vfioN, -1: none */
 	const char *emu;	/* ism_emu file contents (vism_emu.h), or NULL */
 };
 
@@ -35,8 +37,9 @@ int vism_sysfs_write(const char *root, const char *addr, const char *file,
 		     const char *text);
 /* Remove the whole tree. */
 void vism_sysfs_destroy(const char *root);
-/* Parse "ADDR[,driver=D][,group=N][,vendor=V][,device=D][,emu keys]" into
- * @fn; emu keys (shift= maxstbl= ...) go to @emu. 0 or -EINVAL. */
+/* Parse "ADDR[,driver=D][,group=N][,cdev=N][,vendor=V][,device=D][,emu
+ * keys]" into @fn (group and cdev default to -1); emu keys (shift=
+ * imaxstbl= ...) go to @emu, one per line. 0 or -EINVAL. */
 int vism_sysfs_parse(char *spec, struct vism_fn *fn, char *emu, size_t len);
 
 #endif /* VISM_SYSFS_H */
