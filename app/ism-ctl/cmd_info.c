@@ -139,6 +139,7 @@ show_regions(struct out *o, const struct ism_vfio_info *vi)
 		const struct ism_vfio_region *r = &vi->region[i];
 		uint32_t f = r->flags;
 		char flags[64];
+		size_t n;
 
 		if (!r->present && !o->json)
 			continue;
@@ -148,6 +149,9 @@ show_regions(struct out *o, const struct ism_vfio_info *vi)
 			 f & VFIO_REGION_INFO_FLAG_MMAP ? "mmap(ignored) " : "",
 			 f & VFIO_REGION_INFO_FLAG_CAPS ? "caps " : "",
 			 f == 0 ? "none " : "", region_role(i));
+		n = strlen(flags);
+		if (n > 0 && flags[n - 1] == ' ')
+			flags[n - 1] = '\0';
 		out_row(o);
 		out_u64(o, "index", "index", i);
 		out_str(o, "name", "region", region_names[i]);
