@@ -28,6 +28,10 @@
 #define ZPCI_PFT_ISM		5
 #define ZPCI_UTIL_STR_LEN	64
 #define CAPS_MAX		256
+/* struct vfio_device_info of current kernels: the fixed part ends with a
+ * pad after cap_offset, so the chain starts 8-byte aligned. Older uAPI
+ * headers (Linux 6.1) lack the pad and say 20. */
+#define INFO_SIZE		24u
 
 struct cap_util {
 	struct vfio_info_cap_header header;
@@ -105,6 +109,7 @@ int
 emu_dev_get_info(struct emu_dev *d, struct vfio_device_info *user)
 {
 	const size_t fixed = offsetof(struct vfio_device_info, cap_offset);
+	uint8_t raw[INFO_SIZE];
 	struct vfio_device_info info;
 	uint8_t caps[CAPS_MAX];
 	size_t clen, out;
@@ -112,20 +117,22 @@ emu_dev_get_info(struct emu_dev *d, struct vfio_device_info *user)
 	if (user->argsz < fixed)
 		return -EINVAL;
 	/* what is written back, decided before argsz may grow */
-	out = user->argsz < sizeof(info) ? user->argsz : sizeof(info);
+	out = user->argsz < INFO_SIZE ? user->argsz : INFO_SIZE;
 	memset(&info, 0, sizeof(info));
 	info.argsz = user->argsz;
 	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET |
 		VFIO_DEVICE_FLAGS_CAPS;
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
-	clen = caps_build(d, caps, sizeof(info));
-	if (info.argsz < sizeof(info) + clen) {
-		info.argsz = (uint32_t)(sizeof(info) + clen);
+	clen = caps_build(d, caps, INFO_SIZE);
+	if (info.argsz < INFO_SIZE + clen) {
+		info.argsz = (uint32_t)(INFO_SIZE + clen);
 	} else {
-		memcpy((uint8_t *)user + sizeof(info), caps, clen);
-		info.cap_offset = sizeof(info);
+		memcpy((uint8_t *)user + INFO_SIZE, caps, clen);
+		info.cap_offset = INFO_SIZE;
 	}
-	memcpy(user, &info, out);
+	memset(raw, 0, sizeof(raw));
+	memcpy(raw, &info, sizeof(info) < INFO_SIZE ? sizeof(info) : INFO_SIZE);
+	memcpy(user, raw, out);
 	return 0;
 }
