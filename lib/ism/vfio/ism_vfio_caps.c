@@ -145,6 +145,7 @@ walk_chain(struct ism_vfio_dev *d, const uint8_t *buf, uint32_t len,
 
 	for (int hops = 0; off != 0; hops++) {
 		struct vfio_info_cap_header h;
+		uint32_t avail;
 
 		if (hops == CAPS_MAX_HOPS) {
 			ISM_WARN("%s: capability chain longer than %d entries (a loop?); ignoring the rest",
@@ -158,12 +159,15 @@ walk_chain(struct ism_vfio_dev *d, const uint8_t *buf, uint32_t len,
 			break;
 		}
 		memcpy(&h, buf + off, sizeof(h));
+		/* a capability ends where the next one starts (the kernel
+		 * chains them forward), the last one at the end */
+		avail = h.next > off && h.next < len ? h.next - off : len - off;
 		if (h.id == VFIO_DEVICE_INFO_CAP_ZPCI_GROUP && !seen_group) {
 			seen_group = true;
-			zpci_group(d, buf + off, len - off);
+			zpci_group(d, buf + off, avail);
 		} else if (h.id == VFIO_DEVICE_INFO_CAP_ZPCI_BASE && !seen_base) {
 			seen_base = true;
-			zpci_base(d, buf + off, len - off);
+			zpci_base(d, buf + off, avail);
 		}
 		off = h.next;
 	}
