@@ -128,6 +128,40 @@ test_ways(void)
 			 "a second open of the cdev: EBUSY");
 		t->ops->close(t);
 	}
+	/* a group that also holds a device on a host driver */
+	{
+		struct vism_fn nic = {
+			.addr = "0000:00:12.1", .vendor = 0x8086, .device = 0x10d3,
+			.driver = "e1000e", .group = 12, .cdev = -1,
+		};
+
+		vt_add("0000:00:12.0", ISM_VFIO_KDRV, 12, -1, NULL);
+		vism_sysfs_add(vt_root(), &nic);
+		vt_log_clear();
+		o.path = ISM_VFIO_PATH_GROUP;
+		CHECK_EQ(ism_vfio_open("0000:00:12.0", &o, &t), -EBUSY,
+			 "a group that is not viable: EBUSY");
+		CHECK(vt_log_has("not viable") && vt_log_has("0000:00:12.1 (e1000e)"),
+		      "the log names the device that must be rebound");
+	}
+	/* a group node the user may not open */
+	{
+		char path[512];
+		FILE *f;
+
+		vt_add("0000:00:13.0", ISM_VFIO_KDRV, 13, -1, NULL);
+		snprintf(path, sizeof(path), "%s/kernel/iommu_groups/13/ism_emu_eacces",
+			 vt_root());
+		f = fopen(path, "w");
+		if (f != NULL)
+			fclose(f);
+		vt_log_clear();
+		CHECK_EQ(ism_vfio_open("0000:00:13.0", &o, &t), -EACCES,
+			 "a group node without permission: EACCES");
+		CHECK(vt_log_has("no permission to open /dev/vfio/13") &&
+		      vt_log_has("ulimit -l"),
+		      "the log names the node, permissions and the locked-memory limit");
+	}
 	CHECK_EQ(ism_vfio_open("0000:00:1x.0", &o, &t), -EINVAL, "a bad address");
 	CHECK_EQ(ism_vfio_open("0000:00:20.0", NULL, NULL), -EINVAL, "no result pointer");
 }
