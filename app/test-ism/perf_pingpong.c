@@ -40,22 +40,6 @@ echo_main(void *arg)
 }
 
 static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(const uint64_t *v, uint64_t n, double p, double hz)
-{
-	uint64_t i = (uint64_t)(p * (double)(n - 1));
-
-	return (double)v[i] * 1e6 / hz;
-}
-
-static int
 measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	uint64_t *samples, struct perf_row *row)
 {
@@ -82,7 +66,9 @@ measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 			;
 		for (;;) {
 			if (rte_eth_rx_burst(o->tx_port, 0, &r, 1) == 1) {
-				samples[n++] = rte_rdtsc() - start;
+				/* in ns, as perf_percentiles() takes them */
+				samples[n++] = (uint64_t)((double)(rte_rdtsc() - start) *
+							  1e9 / hz);
 				rte_pktmbuf_free(r);
 				break;
 			}
@@ -98,17 +84,13 @@ measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	}
 	if (n == 0)
 		return -1;
-	qsort(samples, n, sizeof(samples[0]), cmp_u64);
 	snprintf(row->what, sizeof(row->what), "pingpong");
 	row->size = size;
 	row->seconds = perf_now() - t0;
 	row->count = n;
 	row->ops = (double)n / row->seconds;
 	row->lost = lost;
-	row->p50_us = pct(samples, n, 0.50, hz);
-	row->p99_us = pct(samples, n, 0.99, hz);
-	row->p999_us = pct(samples, n, 0.999, hz);
-	row->max_us = (double)samples[n - 1] * 1e6 / hz;
+	perf_percentiles(samples, n, row);
 	return 0;
 }
 
@@ -130,7 +112,8 @@ perf_pingpong(const struct perf_opts *o, struct perf_report *rep)
 	samples = malloc(MAX_SAMPLES * sizeof(*samples));
 	if (mp == NULL || samples == NULL)
 		return -1;
-	rep->mode = "pingpong";
+	rep->kind = PERF_KIND_RTT;
+	rep->title = "ethdev round trips, echoed by a worker lcore";
 	c.o = o;
 	c.stop = false;
 	rte_eal_remote_launch(echo_main, &c, worker);

@@ -198,7 +198,8 @@ perf_stream(const struct perf_opts *o, struct perf_report *rep)
 		fprintf(stderr, "ism-perf: no mbuf pool: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
-	rep->mode = "stream";
+	rep->kind = PERF_KIND_STREAM;
+	rep->title = "ethdev TX lcore -> RX lcore, sequence-checked";
 	for (int i = 0; i < o->nb_sizes; i++) {
 		struct perf_row *row = &rep->rows[rep->nb_rows++];
 
