@@ -62,7 +62,7 @@ test-s390x: setup
 	@[ -f build-s390x/build.ninja ] || meson setup build-s390x \
 		--cross-file config/s390x-linux-gnu.ini -Ddpdk=disabled $(MESON_ARGS)
 	ninja -C build-s390x
-	$(MESON_TEST) -C build-s390x --suite unit --suite vfio --timeout-multiplier 4
+	$(MESON_TEST) -C build-s390x --suite unit --suite vfio --suite perf_lib --timeout-multiplier 4
 
 # libFuzzer targets (clang), each run for a short fixed time. Warnings are
 # not errors here: clang warns about other things than the gcc builds do.
