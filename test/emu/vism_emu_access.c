@@ -4,8 +4,10 @@
  * kernel driver checks (ISM-SPEC.md section 5):
  *  - a zero-length access returns 0, before anything else;
  *  - the offset is looked up in the region table (never computed from an
- *    index): outside every region, or in an absent BAR, or at or past a
- *    BAR's end, EINVAL;
+ *    index): outside every region's window, in an index the kernel does
+ *    not know, in an absent BAR, or at or past a BAR's end, EINVAL
+ *    (with index << N layouts a region's window is its 1 << N slot, as
+ *    the kernel decodes it; with dynamic ones it is the region itself);
  *  - BARs: the length is clipped at the BAR's end; a pwrite longer than
  *    the function's store limit (imaxstbl) or crossing a 4 KiB boundary of
  *    the offset is EINVAL, else it is copied into a page-aligned bounce
@@ -18,8 +20,8 @@
  *    is done in naturally aligned pieces of at most 4 bytes. The space is
  *    virtualised: vendor 0x1014 and device 0x04ed at 0 and 2 in PCI's
  *    little-endian order, the command register writable, the rest read-only.
- * With a shift below 48 the 2^48-byte BAR 0 overlaps the other regions;
- * an offset inside another region belongs to that region.
+ * With a shift below 48 the 2^48-byte BAR 0 overlaps the other slots; an
+ * offset inside another index's slot belongs to that index.
  */
 #include <errno.h>
 #include <string.h>
@@ -53,7 +55,7 @@ refuse(struct emu_dev *d, int err)
 	return -1;
 }
 
-/* The region holding device fd offset @off; -1 if none does. */
+/* The region whose window holds device fd offset @off; -1 if none does. */
 static int
 lookup(const struct emu_dev *d, uint64_t off, uint64_t *roff)
 {
@@ -61,9 +63,7 @@ lookup(const struct emu_dev *d, uint64_t off, uint64_t *roff)
 	for (unsigned int i = EMU_NR_REGIONS; i-- > 0;) {
 		const struct emu_region *r = &d->reg[i];
 
-		if (!r->exists || r->size == 0)
-			continue;
-		if (off >= r->offset && off - r->offset < r->size) {
+		if (off >= r->offset && off - r->offset < r->window) {
 			*roff = off - r->offset;
 			return (int)i;
 		}
@@ -119,7 +119,11 @@ access_begin(struct emu_dev *d, size_t n, uint64_t off, int *idx,
 	if (n == 0)
 		return 0;
 	*idx = lookup(d, off, roff);
-	if (*idx < 0)
+	if (*idx < 0 || !d->reg[*idx].exists)
+		return refuse(d, EINVAL);
+	/* an absent BAR, or at or past a BAR's end; config space has EFAULT
+	 * for that, in config_rw() */
+	if (*idx != VFIO_PCI_CONFIG_REGION_INDEX && *roff >= d->reg[*idx].size)
 		return refuse(d, EINVAL);
 	return 1;
 }

@@ -251,6 +251,7 @@ set_region(struct emu_region *r, uint64_t offset, uint64_t size, bool mmap)
 {
 	r->offset = offset;
 	r->size = size;
+	r->window = size;
 	r->flags = size == 0 ? 0 :
 		VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 	if (size != 0 && mmap)
@@ -272,11 +273,16 @@ emu_cfg_layout(const char *addr, const struct emu_cfg *cfg,
 	for (unsigned int i = 0; i < EMU_NR_REGIONS; i++) {
 		reg[i].exists = i <= VFIO_PCI_BAR5_REGION_INDEX ||
 			i == VFIO_PCI_CONFIG_REGION_INDEX;
-		if (cfg->layout == LAYOUT_SHIFT && reg[i].exists)
+		if (cfg->layout == LAYOUT_SHIFT) {
+			/* the kernel decodes every offset of the slot to the
+			 * index: past a region's end is that region's error */
 			set_region(&reg[i], (uint64_t)i << shift, sizes[i],
 				   cfg->mmap && i != VFIO_PCI_CONFIG_REGION_INDEX);
-		else
+			if (reg[i].window < UINT64_C(1) << shift)
+				reg[i].window = UINT64_C(1) << shift;
+		} else {
 			set_region(&reg[i], 0, 0, false);
+		}
 	}
 	if (cfg->layout == LAYOUT_SHIFT)
 		return shift;

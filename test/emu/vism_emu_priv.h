@@ -91,6 +91,9 @@ struct emu_cfg {
 
 struct emu_region {
 	uint64_t offset, size;
+	uint64_t window;		/* offsets from offset on that decode to
+					 * this index (index << N layouts: the
+					 * 1 << N slot; dynamic: size) */
 	uint32_t flags;
 	bool exists;			/* the kernel knows the index */
 };
