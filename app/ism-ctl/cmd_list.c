@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ism_ctl.h"
 
@@ -21,6 +22,19 @@ struct list_ctx {
 	int usable;
 	int seen;
 };
+
+/* In text the row names the function: drop the "ADDR: " the library's
+ * reason starts with. */
+static const char *
+reason(const struct out *o, const struct ism_vfio_fn *fn)
+{
+	size_t n = strlen(fn->addr);
+
+	if (!o->json && strncmp(fn->why, fn->addr, n) == 0 &&
+	    strncmp(fn->why + n, ": ", 2) == 0)
+		return fn->why + n + 2;
+	return fn->why;
+}
 
 static void
 show_fn(struct list_ctx *x, const struct ism_vfio_fn *fn)
@@ -59,7 +73,7 @@ show_fn(struct list_ctx *x, const struct ism_vfio_fn *fn)
 	}
 	if (!usable) {
 		ctl_fix(fn, fix, sizeof(fix));
-		out_str(o, "why", "why", fn->why);
+		out_str(o, "why", "why", reason(o, fn));
 		/* in text, the reason carries the command already */
 		if (fix[0] == '\0') {
 			if (o->json)
@@ -98,6 +112,14 @@ list_run(struct ctl *c, int argc, char **argv)
 			return ctl_fail(c, CTL_EXIT_USAGE, NULL, what,
 					"write DDDD:BB:DD.F, e.g. 0000:00:01.0");
 		}
+	}
+	snprintf(title, sizeof(title), "%s/bus/pci/devices", root);
+	if (access(title, R_OK | X_OK) < 0) {
+		char what[sizeof(title) + 64];
+
+		snprintf(what, sizeof(what), "cannot read %s: %s", title, strerror(errno));
+		return ctl_fail(c, CTL_EXIT_UNUSABLE, NULL, what,
+				"check the sysfs root (--sysfs, $" ISM_VFIO_SYSFS_ENV ")");
 	}
 	snprintf(title, sizeof(title), "ISM functions (1014:04ed) in %s", root);
 	out_begin(o);

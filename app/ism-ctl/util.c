@@ -29,7 +29,8 @@ ctl_fail(struct ctl *c, int code, const char *addr, const char *what,
 {
 	bool has_fix = fix != NULL && fix[0] != '\0';
 
-	if (addr != NULL)
+	/* the library's reasons start with the address already */
+	if (addr != NULL && strncmp(what, addr, strlen(addr)) != 0)
 		ctl_err("%s: %s", addr, what);
 	else
 		ctl_err("%s", what);

@@ -64,8 +64,8 @@ def test_list(ctl):
     tap.check(X not in r.out, "list: a function that is not 1014:04ed is not listed")
     for addr in (C, D, E):
         tap.check(rebind(addr) in r.out, f"list: the fix for {addr} ({STATES[addr]}) is shown")
-    tap.check(re.search(rf"{F}: bound to ism_vfio_pci but has no IOMMU group", r.out)
-              is not None, "list: the no-group function says why")
+    tap.check(re.search(rf"^\s+{F} .*no-group\n\s+why: bound to ism_vfio_pci but has no IOMMU group",
+                        r.out, re.M) is not None, "list: the no-group function says why")
 
     j = ctl.run(CTL, "--json", "list").json()
     if not tap.check(j is not None, "list --json: stdout is one JSON document"):
@@ -290,6 +290,10 @@ def main():
         r = Runner({"VFIO_ISM_SYSFS_ROOT": empty}).run(CTL, "list")
         tap.check(r.rc == 2 and "no ISM function" in r.err,
                   "list of a tree without ISM functions: exit 2, says so")
+        r = Runner().run(CTL, "--sysfs", empty + "/nowhere", "--json", "list")
+        e = (r.json() or {}).get("error", {})
+        tap.check(r.rc == 2 and "cannot read" in e.get("message", "") and "--sysfs" in e.get("fix", ""),
+                  "list of a sysfs root that is not there: exit 2, the error as JSON")
         remove_tree(empty)
     finally:
         remove_tree(root)
