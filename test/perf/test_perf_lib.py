@@ -274,8 +274,10 @@ def preload_runs(perf, args, workdir):
         return
     root = root.stdout.strip()
     try:
+        # a sanitized build wants its runtime first; the shim does not mind
         env = dict(perf.env, VFIO_ISM_SYSFS_ROOT=root,
-                   LD_PRELOAD=os.path.abspath(args.preload))
+                   LD_PRELOAD=os.path.abspath(args.preload),
+                   ASAN_OPTIONS="verify_asan_link_order=0:" + perf.env.get("ASAN_OPTIONS", ""))
         pre = Perf(perf.name + " (LD_PRELOAD)", perf.cmd, env, perf.build, perf.rtt_mode,
                    perf.eal)
         local_runs(pre, workdir, "emulation", "vfio-emulation")
