@@ -4,10 +4,10 @@
  * kernel driver checks (ISM-SPEC.md section 5):
  *  - a zero-length access returns 0, before anything else;
  *  - the offset is looked up in the region table (never computed from an
- *    index): outside every region's window, in an index the kernel does
- *    not know, in an absent BAR, or at or past a BAR's end, EINVAL
- *    (with index << N layouts a region's window is its 1 << N slot, as
- *    the kernel decodes it; with dynamic ones it is the region itself);
+ *    index): in a region, else in a region's window (with index << N
+ *    layouts its 1 << N slot, as the kernel decodes it; with dynamic
+ *    ones the region itself); nowhere, in an absent BAR, or at or past a
+ *    BAR's end, EINVAL;
  *  - BARs: the length is clipped at the BAR's end; a pwrite longer than
  *    the function's store limit (imaxstbl) or crossing a 4 KiB boundary of
  *    the offset is EINVAL, else it is copied into a page-aligned bounce
@@ -20,8 +20,8 @@
  *    is done in naturally aligned pieces of at most 4 bytes. The space is
  *    virtualised: vendor 0x1014 and device 0x04ed at 0 and 2 in PCI's
  *    little-endian order, the command register writable, the rest read-only.
- * With a shift below 48 the 2^48-byte BAR 0 overlaps the other slots; an
- * offset inside another index's slot belongs to that index.
+ * With a shift below 48 the 2^48-byte BAR 0 overlaps the other regions;
+ * an offset inside another region belongs to that region.
  */
 #include <errno.h>
 #include <string.h>
@@ -55,17 +55,21 @@ refuse(struct emu_dev *d, int err)
 	return -1;
 }
 
-/* The region whose window holds device fd offset @off; -1 if none does. */
+/* The region holding device fd offset @off, else the one whose window
+ * holds it; -1 if none does. */
 static int
 lookup(const struct emu_dev *d, uint64_t off, uint64_t *roff)
 {
-	/* the other regions before BAR 0, which may span them */
-	for (unsigned int i = EMU_NR_REGIONS; i-- > 0;) {
-		const struct emu_region *r = &d->reg[i];
+	for (int pass = 0; pass < 2; pass++) {
+		/* the other regions before BAR 0, which may span them */
+		for (unsigned int i = EMU_NR_REGIONS; i-- > 0;) {
+			const struct emu_region *r = &d->reg[i];
+			uint64_t span = pass == 0 ? r->size : r->window;
 
-		if (off >= r->offset && off - r->offset < r->window) {
-			*roff = off - r->offset;
-			return (int)i;
+			if (r->exists && off >= r->offset && off - r->offset < span) {
+				*roff = off - r->offset;
+				return (int)i;
+			}
 		}
 	}
 	return -1;
@@ -119,7 +123,7 @@ access_begin(struct emu_dev *d, size_t n, uint64_t off, int *idx,
 	if (n == 0)
 		return 0;
 	*idx = lookup(d, off, roff);
-	if (*idx < 0 || !d->reg[*idx].exists)
+	if (*idx < 0)
 		return refuse(d, EINVAL);
 	/* an absent BAR, or at or past a BAR's end; config space has EFAULT
 	 * for that, in config_rw() */

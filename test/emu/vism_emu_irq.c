@@ -49,9 +49,12 @@ emu_irq_enable(struct emu_dev *d, int efd)
 	emu_irq_disable(d);
 	if (d->mt->ops->irq_fd(d->mt) < 0)
 		return -ENODEV;
-	d->irq_efd = fcntl(efd, F_DUPFD_CLOEXEC, 0);
+	/* dup(), not F_DUPFD_CLOEXEC: qemu-user carries its eventfd byte
+	 * order translation over dup() only */
+	d->irq_efd = dup(efd);
 	if (d->irq_efd < 0)
 		return -EBADF;
+	fcntl(d->irq_efd, F_SETFD, FD_CLOEXEC);
 	d->irq_stop = eventfd(0, EFD_CLOEXEC);
 	if (d->irq_stop < 0 ||
 	    pthread_create(&d->irq_thread, NULL, irq_main, d) != 0) {
