@@ -10,7 +10,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,8 +53,8 @@ run_forked(struct opts *o)
 	struct result tx = { 0 }, rx = { 0 };
 	char own_fabric[64], what[96];
 	int down[2], up[2], res[2], status = 0, rc;
+	pid_t parent = getpid(), pid;
 	struct side s;
-	pid_t pid;
 
 	if (o->ndev == 0 && o->fabric == NULL) {
 		snprintf(own_fabric, sizeof(own_fabric), "smcd-stream-%d", (int)getpid());
@@ -69,6 +71,9 @@ run_forked(struct opts *o)
 		return 1;
 	}
 	if (pid == 0) {
+		/* a receiver without its sender has nothing to do: go with it */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(1);
 		close(down[1]);
 		close(up[0]);
 		close(res[0]);

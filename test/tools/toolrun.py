@@ -5,14 +5,31 @@ tree of the ism_vfio_pci emulation, and clean-up of fabric files."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
 from tap import Tap  # noqa: E402,F401
 
 MODEL_DIR = os.environ.get("ISM_MODEL_DIR", "/dev/shm")
+
+
+def _terminated(signum, frame):
+    # meson stops a test that ran out of time with SIGTERM: unwind, so
+    # that the finally blocks remove trees and fabrics
+    raise SystemExit(f"terminated by signal {signum}")
+
+
+signal.signal(signal.SIGTERM, _terminated)
+
+
+def _kill_group(proc):
+    """The program and whatever it forked (smcd_stream's receiver)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 class Result:
@@ -38,18 +55,17 @@ class Runner:
         self.env.update(env or {})
         self.wrap = [wrap] if wrap else []
 
+    def _popen(self, cmd):
+        # a session of its own: on a timeout the whole group is killed
+        return subprocess.Popen(self.wrap + [str(c) for c in cmd], env=self.env,
+                                text=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+
     def run(self, *cmd, timeout=60):
-        try:
-            p = subprocess.run(self.wrap + [str(c) for c in cmd], env=self.env,
-                               capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            return Result(-1, e.stdout or "", f"timed out after {timeout} s")
-        return Result(p.returncode, p.stdout, p.stderr)
+        return Background(self._popen(cmd)).finish(timeout)
 
     def start(self, *cmd):
-        return Background(subprocess.Popen(
-            self.wrap + [str(c) for c in cmd], env=self.env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        return Background(self._popen(cmd))
 
 
 class Background:
@@ -67,9 +83,12 @@ class Background:
         try:
             out, err = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            _kill_group(self.proc)
             out, err = self.proc.communicate()
-            err += f"\n(killed after {timeout} s)"
+            return Result(-1, self.first + out, err + f"\n(killed after {timeout} s)")
+        finally:
+            if self.proc.poll() is None:
+                _kill_group(self.proc)
         return Result(self.proc.returncode, self.first + out, err)
 
 
@@ -91,18 +110,3 @@ def remove_fabric(name):
         os.unlink(os.path.join(MODEL_DIR, f"ism-fabric.{name}"))
     except OSError:
         pass
-
-
-def skip_all(reason):
-    """The whole test is skipped (TAP plan 1..0)."""
-    print(f"1..0 # SKIP {reason}", flush=True)
-    return 0
-
-
-def wait_for(pred, seconds=5.0):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
