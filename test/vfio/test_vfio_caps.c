@@ -55,10 +55,16 @@ one(const struct cap_case *c, struct ism_dev *peer, int group)
 	uint8_t buf[4096];
 	int rc;
 
+	char what[64];
+
+	/* the settings on one line, for the TAP descriptions */
+	snprintf(what, sizeof(what), "%s", c->emu);
+	for (char *q = what; (q = strchr(q, '\n')) != NULL;)
+		*q = ' ';
 	vt_add(c->addr, ISM_VFIO_KDRV, group, group, c->emu);
 	vt_log_clear();
 	rc = ism_vfio_open(c->addr, &o, &t);
-	CHECK_EQ(rc, c->open_rc, "%s (%s): ism_vfio_open", c->addr, c->emu);
+	CHECK_EQ(rc, c->open_rc, "%s (%s): ism_vfio_open", c->addr, what);
 	if (c->log != NULL)
 		CHECK(vt_log_has(c->log), "%s: the log says \"%s\"", c->addr, c->log);
 	if (rc < 0)
