@@ -241,7 +241,7 @@ emu_window_open(struct emu_dev *d, int kind, uint64_t iova, uint64_t len,
 		return -EINVAL;
 	va = emu_iommu_translate(d, iova, len);
 	if (va == NULL) {
-		emu_log("%s: DMA address %#llx (+%llu) is not mapped in the container: BAD_ADDR",
+		emu_log("%s: DMA address %#llx (+%llu) is not mapped for the device (container or IOAS): BAD_ADDR",
 			d->addr, (unsigned long long)iova,
 			(unsigned long long)len);
 		return -EFAULT;
