@@ -68,7 +68,10 @@ ism_poll_events(struct ism_dev *dev, ism_event_cb cb, void *arg)
 	if (LOAD_ACQ(&dev->sba->flags) & ISM_SBA_E)
 		__atomic_fetch_and(&dev->sba->flags, (uint8_t)~ISM_SBA_E,
 				   __ATOMIC_ACQ_REL);
-	for (;;) {
+	/* At most one ring's worth per call: the device may move idx while
+	 * we read, and an index we can never catch up with (0 after events)
+	 * must not keep us here. */
+	while (delivered < ISM_IEQ_ENTRIES) {
 		idx.raw = LOAD_ACQ(&ieq->hdr.idx.raw);
 		if (ism_cpu64(idx) > ISM_IEQ_ENTRIES) {
 			ISM_ERR("%s: device wrote IEQ index %llu (max %u); events lost",
@@ -79,6 +82,14 @@ ism_poll_events(struct ism_dev *dev, ism_event_cb cb, void *arg)
 		}
 		if ((uint64_t)(dev->ieq_cursor + 1) == ism_cpu64(idx))
 			break;
+		if (ism_cpu64(idx) == 0) {
+			/* only before the first event; the queue was reset */
+			ISM_WARN("%s: IEQ index went back to 0 after %llu events; reading from the start again",
+				 dev->t->name,
+				 (unsigned long long)dev->stats.events);
+			dev->ieq_cursor = -1;
+			break;
+		}
 		dev->ieq_cursor++;
 		if (dev->ieq_cursor == ISM_IEQ_ENTRIES)
 			dev->ieq_cursor = 0;

@@ -215,6 +215,31 @@ test_ieq_overrun_rule(void)
 	CHECK_EQ(overruns(owner), base, "and nothing was lost");
 }
 
+/* The IEQ is device memory: a device that sets its index back to 0 after
+ * events (a reset, or a hostile one) must not keep the poll looping. */
+static void
+test_ieq_index_back_to_zero(void)
+{
+	ism_be64_t saved;
+	uint64_t t0;
+	int n;
+
+	ism_poll_events(owner, NULL, NULL);
+	signal_n(3, 0x306);
+	CHECK_EQ(ism_poll_events(owner, NULL, NULL), 3, "3 events read");
+	saved = owner->ieq->hdr.idx;
+	owner->ieq->hdr.idx = ism_be64(0);
+	t0 = tu_now_ms();
+	n = ism_poll_events(owner, NULL, NULL);
+	CHECK(n == 0 && tu_now_ms() - t0 < 1000,
+	      "an IEQ index back at 0 ends the poll at once (got %d)", n);
+	owner->ieq->hdr.idx = saved;
+	n = ism_poll_events(owner, NULL, NULL);
+	CHECK(n >= 1 && n <= ISM_IEQ_ENTRIES,
+	      "then the queue is read from its start, one ring at most (%d)", n);
+	CHECK_EQ(ism_poll_events(owner, NULL, NULL), 0, "and nothing more is new");
+}
+
 static void
 test_dmb_table(void)
 {
@@ -245,6 +270,7 @@ main(void)
 	test_sba();
 	test_ieq();
 	test_ieq_overrun_rule();
+	test_ieq_index_back_to_zero();
 	test_dmb_table();
 	ism_dev_close(stranger);
 	ism_dev_close(writer);
