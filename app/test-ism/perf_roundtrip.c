@@ -265,7 +265,7 @@ measure(struct pinger *p, uint32_t size, struct perf_row *row)
 			return -1;
 		}
 		p->seq++;
-		if (perf_now() - last >= 1.0) {
+		if (perf_now() - last >= 1.0 && perf_now() - t0 < p->o->seconds) {
 			last = perf_now();
 			perf_progress(p->o, "pingpong %u bytes: %" PRIu64 " round trips", size, n);
 		}

@@ -68,7 +68,7 @@ run_loop(const struct perf_opts *o, const struct copy_loop *l, uint32_t size,
 		}
 		n += BATCH;
 		now = perf_now();
-		if (now - last >= 1.0) {
+		if (now - last >= 1.0 && now - t0 < o->seconds) {
 			last = now;
 			perf_progress(o, "%s %u bytes: %.2f GB/s", l->what, size,
 				      (double)n * size / (now - t0) / 1e9);
