@@ -105,8 +105,17 @@ way_open(struct vfio_tp *tp, enum ism_vfio_path path, const char *sysfs_root)
 					 tp->name, strerror(errno));
 		}
 	}
-	if (path == ISM_VFIO_PATH_CDEV)
-		return ism_vfio_cdev_open(&tp->way, &tp->fn, iommufd);
+	if (path == ISM_VFIO_PATH_CDEV) {
+		int rc = ism_vfio_cdev_open(&tp->way, &tp->fn, iommufd);
+
+		/* AUTO chose the cdev, the kernel cannot bind it (too old for
+		 * iommufd on this device): the group still works */
+		if (rc != -ENOTSUP || iommufd < 0)
+			return rc;
+		ISM_WARN("%s: the cdev path is not offered after all; taking the group path",
+			 tp->name);
+		ism_vfio_way_init(&tp->way, tp->sys, tp->name);
+	}
 	return ism_vfio_group_open(&tp->way, &tp->fn, sysfs_root);
 }
 
