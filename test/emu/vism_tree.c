@@ -4,12 +4,14 @@
  * emulation, e.g. for dpdk-testpmd with LD_PRELOAD=libvfio_ism_emu.so.
  *
  *   vfio-ism-emu-tree [-d DIR] FUNC...
- *   FUNC = ADDR[,driver=NAME][,group=N][,vendor=V][,device=D][,KEY=VAL...]
+ *   FUNC = ADDR[,driver=NAME][,group=N][,cdev=N][,vendor=V][,device=D]
+ *          [,KEY=VAL...]
  *
  * driver defaults to ism_vfio_pci (driver= with no name: unbound), group
- * to a new number per function (group=-1: none); other keys go to the
- * function's ism_emu file (shift, maxstbl, bar0_size, bar2_size, mmap, msi,
- * fabric). Prints the tree's root: export VFIO_ISM_SYSFS_ROOT=<it>.
+ * to a new number per function (group=-1: none), cdev to none (cdev=N
+ * gives the function /dev/vfio/devices/vfioN); other keys go to the
+ * function's ism_emu file (vism_emu.h). Prints the tree's root: export
+ * VFIO_ISM_SYSFS_ROOT=<it>.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,14 +25,18 @@ static void
 usage(FILE *out, int status)
 {
 	fprintf(out,
-		"usage: vfio-ism-emu-tree [-d DIR] ADDR[,driver=NAME][,group=N][,vendor=V][,device=D][,KEY=VAL...]...\n"
+		"usage: vfio-ism-emu-tree [-d DIR] ADDR[,driver=NAME][,group=N][,cdev=N][,vendor=V][,device=D][,KEY=VAL...]...\n"
 		"Builds a fake sysfs tree of PCI functions for the ism_vfio_pci emulation\n"
-		"(libvfio_ism_emu.so) and prints its root, for VFIO_ISM_SYSFS_ROOT.\n"
+		"(libvfio_ism_emu.so, or libvism_emu.a in-process) and prints its root,\n"
+		"for VFIO_ISM_SYSFS_ROOT.\n"
 		"  -d DIR      build the tree in DIR (default: a new temporary directory)\n"
 		"  driver=     kernel driver link (default ism_vfio_pci; empty: unbound)\n"
 		"  group=N     IOMMU group (default: a new one per function; -1: none)\n"
-		"  KEY=VAL     emulation settings: shift, maxstbl, bar0_size, bar2_size,\n"
-		"              mmap, msi, fabric\n");
+		"  cdev=N      a vfio cdev, /dev/vfio/devices/vfioN (default: none)\n"
+		"  KEY=VAL     emulation settings: shift=N|random|dynamic, imaxstbl= (store\n"
+		"              limit, 4096), maxstbl= (informational, 128), cap_version=0..2,\n"
+		"              aperture=START-END (hex), config_size=256|4096, bar0_size=,\n"
+		"              bar2_size=, mmap=1, msi=0, fabric=\n");
 	exit(status);
 }
 
