@@ -155,7 +155,7 @@ do_query_info(struct cmd_ctx *c)
 			used += os->dmbs[i].state == DMB_REGISTERED &&
 				os->dmbs[i].rgid == sl->gid;
 	}
-	r->version = ism_be32(MODEL_VERSION);
+	r->version = ism_be32(MODEL_DEVICE_VERSION);
 	r->max_len = ism_be32(ISM_DMB_MAX_LEN);
 	r->state = ism_be64(sl->state);
 	r->my_gid = ism_be64(sl->gid);

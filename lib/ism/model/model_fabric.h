@@ -27,6 +27,9 @@
 
 #define MODEL_MAGIC		"ISMFABRC"
 #define MODEL_VERSION		2u	/* 2: ieq_unread beside ieq_next */
+/* What QUERY_INFO reports as the device's version: the command set, not
+ * the fabric file's layout. */
+#define MODEL_DEVICE_VERSION	1u
 #define MODEL_PAGE		4096u
 #define MODEL_IOVA_BASE		UINT64_C(0x100000000)
 #define MODEL_TOK_SLOT_SHIFT	11	/* token bits 32..47: slot << 11 | sba_idx */
