@@ -178,9 +178,9 @@ main(void)
 	et_add("0000:00:03.0,group=3,cap_version=0");
 	et_add("0000:00:04.0,group=4,aperture=200000000-2ffffffff,maxstbl=64,imaxstbl=1024");
 
-	chain_of("0000:00:01.0", 1, 2, 0x100000000, 0x1ffffffffff, 128, 4096);
-	chain_of("0000:00:02.0", 2, 1, 0x100000000, 0x1ffffffffff, 128, 2048);
-	chain_of("0000:00:03.0", 3, 0, 0x100000000, 0x1ffffffffff, 128, 4096);
+	chain_of("0000:00:01.0", 1, 2, 0x100000000, 0x7fffffffffff, 128, 4096);
+	chain_of("0000:00:02.0", 2, 1, 0x100000000, 0x7fffffffffff, 128, 2048);
+	chain_of("0000:00:03.0", 3, 0, 0x100000000, 0x7fffffffffff, 128, 4096);
 	chain_of("0000:00:04.0", 4, 2, 0x200000000, 0x2ffffffff, 64, 1024);
 
 	refused("0000:00:05.0,group=5,maxstlb=2048", "0000:00:05.0", 5,

@@ -19,7 +19,7 @@
 #include "ism_proto.h"
 
 #define LO	UINT64_C(0x100000000)
-#define HI	UINT64_C(0x1ffffffffff)
+#define HI	UINT64_C(0x7fffffffffff)
 
 static uint8_t *mem;
 

@@ -36,7 +36,7 @@
  *   maxstbl=N (the capability's informational field, default 128)
  *   cap_version=0|1|2 (zPCI group capability: none, without imaxstbl,
  *   with it; default 2)  aperture=START-END (hex, inclusive; default
- *   0x100000000-0x1ffffffffff)  config_size=256|4096  bar0_size=N
+ *   0x100000000-0x7fffffffffff)  config_size=256|4096  bar0_size=N
  *   bar2_size=N  mmap=1 (claim MMAP, which callers must ignore)  msi=0
  *   fabric=NAME
  */

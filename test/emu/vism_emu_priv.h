@@ -51,8 +51,12 @@
 /* what the kernel puts in the zPCI group capability's maxstbl field
  * (ZPCI_MAX_WRITE_SIZE, the generic interpreted write size) */
 #define EMU_ZPCI_MAX_WRITE	128
+/* The default aperture starts at 4 GiB, as zPCI functions' start_dma
+ * does, and ends at the top of a 47-bit user address space, so that a
+ * caller using virtual addresses as IOVAs (EAL's IOVA as VA) can map its
+ * memory wherever the process has it (under ASan that is near the top). */
 #define EMU_DEFAULT_START_DMA	UINT64_C(0x100000000)
-#define EMU_DEFAULT_END_DMA	UINT64_C(0x1ffffffffff)
+#define EMU_DEFAULT_END_DMA	UINT64_C(0x7fffffffffff)
 #define EMU_NR_REGIONS		VFIO_PCI_NUM_REGIONS
 
 /* The calls the emulation makes for what it does not emulate, and for the
