@@ -281,7 +281,6 @@ bool emu_dev_ioas_aperture(const struct emu_ioas *a, uint64_t *start,
 struct emu_as *emu_dev_as(struct emu_dev *d);
 /* IOVA range -> CPU address through @d's IOMMU; NULL if unmapped. */
 void *emu_iommu_translate(struct emu_dev *d, uint64_t iova, uint64_t len);
-unsigned int emu_dev_count(void);			/* emu_lock held */
 /* Aperture of the function @addr from its settings (defaults if it has
  * none that parse). */
 void emu_fn_aperture(const char *addr, uint64_t *start, uint64_t *end);
