@@ -144,6 +144,7 @@ main(void)
 	vism_emu_census(&cs);
 	CHECK(cs.windows == 1, "the SBA stays registered with the device");
 	CHECK_EQ(destroy(ifd, m.ioas_id), 0, "now the IOAS goes");
+	CHECK_EQ(destroy(ifd, m.ioas_id), -ENOENT, "and a second time: ENOENT");
 
 	/* the iommufd closed first lives on with the bound device */
 	et_sys->close(ifd);

@@ -100,6 +100,15 @@ emu_dev_addr_busy(const char *addr)
 }
 
 bool
+emu_dev_bound_as(const struct emu_iommufd *x, uint32_t id)
+{
+	for (struct emu_dev *d = devices; d != NULL; d = d->next)
+		if (d->bound && d->ictx == x && d->devid == id)
+			return true;
+	return false;
+}
+
+bool
 emu_dev_group_cdev_bound(int num)
 {
 	for (struct emu_dev *d = devices; d != NULL; d = d->next)

@@ -201,7 +201,7 @@ destroy(struct emu_iommufd *x, struct iommu_destroy *cmd)
 		return 0;
 	}
 	/* a device's id exists while it is bound, and only unbinding ends it */
-	return cmd->id != 0 && cmd->id < x->next_id ? -EBUSY : -ENOENT;
+	return emu_dev_bound_as(x, cmd->id) ? -EBUSY : -ENOENT;
 }
 
 int

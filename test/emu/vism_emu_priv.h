@@ -271,6 +271,8 @@ void emu_dev_close(struct emu_dev *d);
 int emu_dev_fault(struct emu_dev *d);
 /* Is a device of group @num bound through its cdev? emu_lock held. */
 bool emu_dev_group_cdev_bound(int num);
+/* Is a device bound to @x with device id @id? emu_lock held. */
+bool emu_dev_bound_as(const struct emu_iommufd *x, uint32_t id);
 /* Is function @addr open through any path? emu_lock held. */
 bool emu_dev_addr_busy(const char *addr);
 /* Where the apertures of the devices attached to @a meet; false if none
