@@ -42,6 +42,14 @@ dmb_info(const struct ism_dmb *d)
 	return d->tok | d->len;	/* a token's low 32 bits are zero */
 }
 
+/* HELLO and TOKEN carry the sender's DMB. */
+static void
+set_remote(struct perf_link *l, uint64_t info)
+{
+	l->remote.tok = info & ISM_TOK_MASK;
+	l->remote.len = (uint32_t)info;
+}
+
 static void
 on_event(void *arg, const struct ism_event *ev)
 {
@@ -58,30 +66,27 @@ on_event(void *arg, const struct ism_event *ev)
 		l->peer = ev->tok;
 	if (ev->tok != l->peer)
 		return;
-	if ((ev->code & EV_HELLO_MASK) == EV_HELLO) {
-		l->hello = true;
-		l->mode_id = (int)((ev->code >> 1) & 7);
-		l->notify = (ev->code & 1) ? PERF_NOTIFY_SIGNAL : PERF_NOTIFY_POLL;
-	}
 	switch (ev->code) {
 	case EV_TOKEN:
+		set_remote(l, ev->info);
 		l->have_remote = true;
 		break;
 	case EV_DONE:
 		l->done = true;
 		l->done_info = ev->info;
-		return;
+		break;
 	case EV_RESULT:
 		l->have_result = true;
 		l->result = ev->info;
-		return;
+		break;
 	default:
-		if (!l->hello)
-			return;
+		if ((ev->code & EV_HELLO_MASK) != EV_HELLO)
+			break;
+		l->hello = true;
+		l->mode_id = (int)((ev->code >> 1) & 7);
+		l->notify = (ev->code & 1) ? PERF_NOTIFY_SIGNAL : PERF_NOTIFY_POLL;
+		set_remote(l, ev->info);
 	}
-	/* HELLO and TOKEN carry the sender's DMB */
-	l->remote.tok = ev->info & ISM_TOK_MASK;
-	l->remote.len = (uint32_t)ev->info;
 }
 
 bool
