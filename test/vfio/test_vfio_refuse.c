@@ -5,6 +5,7 @@
  * ways in that are not there (no cdev, /dev/vfio/N busy).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -198,6 +199,14 @@ main(void)
 	CHECK(strcmp(order, "01.0 02.0 03.0 04.0 05.0 ") == 0, "sorted: %s", order);
 	CHECK_EQ(ism_vfio_fn_list(vt_root(), stop_cb, NULL), 42,
 		 "the callback's non-zero return stops the list");
+	{
+		char gone[PATH_MAX];
+
+		/* a root without a PCI bus is an error, not an empty list */
+		snprintf(gone, sizeof(gone), "%s/no-such-sysfs", vt_root());
+		CHECK_EQ(ism_vfio_fn_list(gone, count_cb, order), -ENOENT,
+			 "a sysfs root that is not there: -ENOENT");
+	}
 	{
 		struct ism_vfio_fn fn;
 

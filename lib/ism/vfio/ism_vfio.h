@@ -183,7 +183,9 @@ int ism_vfio_fn_probe(const char *sysfs_root, const char *pci_addr,
 		      struct ism_vfio_fn *fn);
 /* Call @cb for every ISM function (1014:04ed) in sysfs, sorted by
  * address; stops at the first non-zero return of @cb and returns it.
- * Returns the number of functions seen, or a negative errno. */
+ * Returns the number of functions seen (0: sysfs shows none), or a
+ * negative errno (logged) when <root>/bus/pci/devices cannot be listed,
+ * e.g. -ENOENT for a root that is not there. */
 int ism_vfio_fn_list(const char *sysfs_root,
 		     int (*cb)(void *arg, const struct ism_vfio_fn *fn),
 		     void *arg);

@@ -350,8 +350,15 @@ ism_vfio_fn_list(const char *sysfs_root,
 	/* sorted: DDDD:BB:DD.F in fixed-width lower-case hex sorts as the
 	 * addresses do */
 	n = scandir(devices, &ents, NULL, alphasort);
-	if (n < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (n < 0) {
+		/* no PCI bus in sysfs is not "no ISM function": /sys is not
+		 * mounted, or the root names the wrong directory */
+		int err = errno;
+
+		ISM_ERR("vfio: cannot list %s: %s; check that sysfs is mounted and the root (%s=%s) names it",
+			devices, strerror(err), ISM_VFIO_SYSFS_ENV, root);
+		return -err;
+	}
 	for (int i = 0; i < n; i++) {
 		struct ism_vfio_fn fn;
 
