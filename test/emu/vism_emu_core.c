@@ -46,6 +46,16 @@ emu_log(const char *fmt, ...)
 		return;
 }
 
+int
+emu_sys_ret(int rc)
+{
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
+}
+
 const char *
 emu_root(void)
 {
@@ -253,11 +263,13 @@ vism_emu_ioctl(int fd, unsigned long req, void *arg)
 	return -1;
 }
 
-/* Containers, groups and iommufds have no read or write of their own. */
+/* The device a pread or pwrite at @off reaches; NULL with errno EINVAL:
+ * containers, groups and iommufds have no read or write of their own,
+ * and a negative offset is no place in a region. */
 static struct emu_dev *
-device_of(struct emu_obj *o)
+device_at(struct emu_obj *o, off_t off)
 {
-	if (o->kind != EMU_DEVICE) {
+	if (o->kind != EMU_DEVICE || off < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -272,14 +284,8 @@ vism_emu_pread(int fd, void *buf, size_t len, off_t off)
 
 	if (o == NULL)
 		return emu_lower->pread(fd, buf, len, off);
-	d = device_of(o);
-	if (d == NULL)
-		return -1;
-	if (off < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return emu_dev_pread(d, buf, len, (uint64_t)off);
+	d = device_at(o, off);
+	return d != NULL ? emu_dev_pread(d, buf, len, (uint64_t)off) : -1;
 }
 
 ssize_t
@@ -290,14 +296,8 @@ vism_emu_pwrite(int fd, const void *buf, size_t len, off_t off)
 
 	if (o == NULL)
 		return emu_lower->pwrite(fd, buf, len, off);
-	d = device_of(o);
-	if (d == NULL)
-		return -1;
-	if (off < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return emu_dev_pwrite(d, buf, len, (uint64_t)off);
+	d = device_at(o, off);
+	return d != NULL ? emu_dev_pwrite(d, buf, len, (uint64_t)off) : -1;
 }
 
 /* read() on a device fd reads at its file position, as vfio's does. */
@@ -310,7 +310,7 @@ vism_emu_read(int fd, void *buf, size_t len)
 
 	if (o == NULL)
 		return emu_lower->read(fd, buf, len);
-	d = device_of(o);
+	d = device_at(o, 0);
 	if (d == NULL)
 		return -1;
 	n = emu_dev_pread(d, buf, len, (uint64_t)d->pos);

@@ -37,16 +37,6 @@ struct emu_vanish {
 };
 static struct emu_vanish *vanished;
 
-static int
-fail(int rc)
-{
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return rc;
-}
-
 static bool
 link_base(const char *path, char *buf, size_t len)
 {
@@ -222,7 +212,7 @@ emu_dev_open_group(struct emu_group *g, const char *name)
 		rc = emu_dev_enable(d);
 	if (rc < 0) {
 		dev_free(d);
-		return fail(rc);
+		return emu_sys_ret(rc);
 	}
 	pthread_mutex_lock(&emu_lock);
 	fd = dev_publish(d);
@@ -233,7 +223,7 @@ emu_dev_open_group(struct emu_group *g, const char *name)
 		rc = -errno;
 		d->mt->ops->close(d->mt);
 		dev_free(d);
-		return fail(rc);
+		return emu_sys_ret(rc);
 	}
 	return fd;
 }
@@ -275,7 +265,7 @@ emu_dev_open_cdev(int num)
 
 	rc = cdev_addr(num, addr, sizeof(addr));
 	if (rc < 0)
-		return fail(rc);
+		return emu_sys_ret(rc);
 	d = dev_new(addr);
 	if (d == NULL)
 		return -1;
@@ -488,16 +478,16 @@ emu_dev_ioctl(struct emu_dev *d, unsigned long req, void *arg)
 
 	__atomic_fetch_add(&d->st.ioctls, 1, __ATOMIC_RELAXED);
 	if (err != 0)
-		return fail(-err);
+		return emu_sys_ret(-err);
 	if (req == VFIO_DEVICE_BIND_IOMMUFD)
 		return emu_dev_bind(d, arg);
 	if (d->cdev >= 0 && !d->bound)
-		return fail(-EINVAL);	/* no access before the bind */
+		return emu_sys_ret(-EINVAL);	/* no access before the bind */
 	switch (req) {
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT:
-		return d->cdev >= 0 ? emu_dev_attach(d, arg) : fail(-EINVAL);
+		return d->cdev >= 0 ? emu_dev_attach(d, arg) : emu_sys_ret(-EINVAL);
 	case VFIO_DEVICE_DETACH_IOMMUFD_PT:
-		return d->cdev >= 0 ? emu_dev_detach(d, arg) : fail(-EINVAL);
+		return d->cdev >= 0 ? emu_dev_detach(d, arg) : emu_sys_ret(-EINVAL);
 	case VFIO_DEVICE_GET_INFO:
 		rc = emu_dev_get_info(d, arg);
 		break;
@@ -517,7 +507,7 @@ emu_dev_ioctl(struct emu_dev *d, unsigned long req, void *arg)
 		rc = -ENOTTY;
 		break;
 	}
-	return fail(rc);
+	return emu_sys_ret(rc);
 }
 
 int

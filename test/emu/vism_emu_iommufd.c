@@ -29,16 +29,6 @@
 
 static struct emu_iommufd *ictxs;
 
-static int
-fail(int rc)
-{
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return rc;
-}
-
 int
 emu_iommufd_open(void)
 {
@@ -228,7 +218,7 @@ emu_iommufd_ioctl(struct emu_iommufd *x, unsigned long req, void *arg)
 		break;
 	}
 	pthread_mutex_unlock(&emu_lock);
-	return fail(rc);
+	return emu_sys_ret(rc);
 }
 
 int
@@ -240,7 +230,7 @@ emu_dev_bind(struct emu_dev *d, void *arg)
 
 	if (b->argsz < sizeof(*b) || b->flags != 0 || b->iommufd < 0 ||
 	    d->cdev < 0)
-		return fail(-EINVAL);
+		return emu_sys_ret(-EINVAL);
 	pthread_mutex_lock(&emu_lock);
 	o = emu_fd_obj(b->iommufd);
 	if (d->bound || emu_dev_addr_busy(d->addr))
@@ -251,11 +241,11 @@ emu_dev_bind(struct emu_dev *d, void *arg)
 		rc = -EBADF;
 	pthread_mutex_unlock(&emu_lock);
 	if (rc < 0)
-		return fail(rc);
+		return emu_sys_ret(rc);
 	/* the kernel's open_device: here the model function comes to life */
 	rc = emu_dev_enable(d);
 	if (rc < 0)
-		return fail(rc);
+		return emu_sys_ret(rc);
 	pthread_mutex_lock(&emu_lock);
 	d->ictx = (struct emu_iommufd *)o;
 	d->ictx->refs++;
@@ -274,7 +264,7 @@ emu_dev_attach(struct emu_dev *d, void *arg)
 	int rc = 0;
 
 	if (at->argsz < sizeof(*at) || at->flags != 0)
-		return fail(-EINVAL);
+		return emu_sys_ret(-EINVAL);
 	pthread_mutex_lock(&emu_lock);
 	a = ioas_find(d->ictx, at->pt_id);
 	if (a == NULL)
@@ -293,7 +283,7 @@ emu_dev_attach(struct emu_dev *d, void *arg)
 		}
 	}
 	pthread_mutex_unlock(&emu_lock);
-	return fail(rc);
+	return emu_sys_ret(rc);
 }
 
 static void
@@ -314,7 +304,7 @@ emu_dev_detach(struct emu_dev *d, void *arg)
 	struct vfio_device_detach_iommufd_pt *dt = arg;
 
 	if (dt->argsz < sizeof(*dt) || dt->flags != 0)
-		return fail(-EINVAL);
+		return emu_sys_ret(-EINVAL);
 	pthread_mutex_lock(&emu_lock);
 	detach_locked(d);
 	pthread_mutex_unlock(&emu_lock);

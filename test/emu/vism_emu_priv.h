@@ -228,6 +228,9 @@ void emu_drop_fd(int fd);		/* with emu_lock held */
 struct emu_obj *emu_fd_obj(int fd);
 const char *emu_root(void);
 void emu_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A system call's return from a handler's @rc: >= 0 as it is, a negative
+ * errno as -1 with errno set, as the kernel's entry code does. */
+int emu_sys_ret(int rc);
 enum emu_path {
 	PATH_NONE, PATH_CONTAINER, PATH_GROUP, PATH_CDEV, PATH_IOMMUFD,
 	PATH_MODULE,

@@ -194,11 +194,7 @@ emu_container_ioctl(struct emu_container *c, unsigned long req, void *arg)
 		break;
 	}
 	pthread_mutex_unlock(&emu_lock);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return rc;
+	return emu_sys_ret(rc);
 }
 
 /* Where the apertures of the group's functions meet. */
@@ -416,11 +412,7 @@ emu_group_ioctl(struct emu_group *g, unsigned long req, void *arg)
 		rc = -ENOTTY;
 		break;
 	}
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return rc;
+	return emu_sys_ret(rc);
 }
 
 void
