@@ -130,98 +130,69 @@ at_cwd(int dirfd, const char *path)
 	return dirfd == AT_FDCWD || path[0] == '/';
 }
 
-int
-open(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
+/*
+ * The open family: the plain and 64 names take a mode after O_CREAT or
+ * O_TMPFILE; the fortified __*_2 names (what _FORTIFY_SOURCE callers
+ * reach) take none. Each name is one line below, from the same body.
+ */
+#define DEFINE_OPEN(name) \
+	int \
+	name(const char *path, int flags, ...) \
+	{ \
+		va_list ap; \
+		mode_t mode; \
+\
+		va_start(ap, flags); \
+		mode = open_mode(flags, ap); \
+		va_end(ap); \
+		if (emulated(path)) \
+			return vism_emu_open(path, flags, mode); \
+		return REAL(name)(path, flags, mode); \
+	}
 
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (emulated(path))
-		return vism_emu_open(path, flags, mode);
-	return REAL(open)(path, flags, mode);
-}
+#define DEFINE_OPENAT(name) \
+	int \
+	name(int dirfd, const char *path, int flags, ...) \
+	{ \
+		va_list ap; \
+		mode_t mode; \
+\
+		va_start(ap, flags); \
+		mode = open_mode(flags, ap); \
+		va_end(ap); \
+		if (at_cwd(dirfd, path) && emulated(path)) \
+			return vism_emu_open(path, flags, mode); \
+		return REAL(name)(dirfd, path, flags, mode); \
+	}
 
-int
-open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
+#define DEFINE_OPEN_2(name) \
+	int name(const char *path, int flags); \
+	int \
+	name(const char *path, int flags) \
+	{ \
+		if (emulated(path)) \
+			return vism_emu_open(path, flags, 0); \
+		return REAL(name)(path, flags); \
+	}
 
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (emulated(path))
-		return vism_emu_open(path, flags, mode);
-	return REAL(open64)(path, flags, mode);
-}
+#define DEFINE_OPENAT_2(name) \
+	int name(int dirfd, const char *path, int flags); \
+	int \
+	name(int dirfd, const char *path, int flags) \
+	{ \
+		if (at_cwd(dirfd, path) && emulated(path)) \
+			return vism_emu_open(path, flags, 0); \
+		return REAL(name)(dirfd, path, flags); \
+	}
 
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-
-int
-__open_2(const char *path, int flags)
-{
-	if (emulated(path))
-		return vism_emu_open(path, flags, 0);
-	return REAL(__open_2)(path, flags);
-}
-
-int
-__open64_2(const char *path, int flags)
-{
-	if (emulated(path))
-		return vism_emu_open(path, flags, 0);
-	return REAL(__open64_2)(path, flags);
-}
-
-int
-openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (at_cwd(dirfd, path) && emulated(path))
-		return vism_emu_open(path, flags, mode);
-	return REAL(openat)(dirfd, path, flags, mode);
-}
-
-int
-openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (at_cwd(dirfd, path) && emulated(path))
-		return vism_emu_open(path, flags, mode);
-	return REAL(openat64)(dirfd, path, flags, mode);
-}
-
-int
-__openat_2(int dirfd, const char *path, int flags)
-{
-	if (at_cwd(dirfd, path) && emulated(path))
-		return vism_emu_open(path, flags, 0);
-	return REAL(__openat_2)(dirfd, path, flags);
-}
-
-int
-__openat64_2(int dirfd, const char *path, int flags)
-{
-	if (at_cwd(dirfd, path) && emulated(path))
-		return vism_emu_open(path, flags, 0);
-	return REAL(__openat64_2)(dirfd, path, flags);
-}
+DEFINE_OPEN(open)
+DEFINE_OPEN(open64)
+DEFINE_OPEN_2(__open_2)
+DEFINE_OPEN_2(__open64_2)
+DEFINE_OPENAT(openat)
+DEFINE_OPENAT(openat64)
+DEFINE_OPENAT_2(__openat_2)
+DEFINE_OPENAT_2(__openat64_2)
 
 int
 close(int fd)
@@ -241,37 +212,20 @@ ioctl(int fd, unsigned long req, ...)
 	return vism_emu_ioctl(fd, req, arg);
 }
 
-ssize_t
-pread(int fd, void *buf, size_t n, off_t off)
-{
-	if (emu_fd_obj(fd) == NULL)
-		return REAL(pread)(fd, buf, n, off);
-	return vism_emu_pread(fd, buf, n, off);
-}
+/* pread/pwrite and their 64 names: emulated fds to the core, others on. */
+#define DEFINE_PIO(name, core, buf_t, off_t_) \
+	ssize_t \
+	name(int fd, buf_t buf, size_t n, off_t_ off) \
+	{ \
+		if (emu_fd_obj(fd) == NULL) \
+			return REAL(name)(fd, buf, n, off); \
+		return core(fd, buf, n, (off_t)off); \
+	}
 
-ssize_t
-pread64(int fd, void *buf, size_t n, off64_t off)
-{
-	if (emu_fd_obj(fd) == NULL)
-		return REAL(pread64)(fd, buf, n, off);
-	return vism_emu_pread(fd, buf, n, (off_t)off);
-}
-
-ssize_t
-pwrite(int fd, const void *buf, size_t n, off_t off)
-{
-	if (emu_fd_obj(fd) == NULL)
-		return REAL(pwrite)(fd, buf, n, off);
-	return vism_emu_pwrite(fd, buf, n, off);
-}
-
-ssize_t
-pwrite64(int fd, const void *buf, size_t n, off64_t off)
-{
-	if (emu_fd_obj(fd) == NULL)
-		return REAL(pwrite64)(fd, buf, n, off);
-	return vism_emu_pwrite(fd, buf, n, (off_t)off);
-}
+DEFINE_PIO(pread, vism_emu_pread, void *, off_t)
+DEFINE_PIO(pread64, vism_emu_pread, void *, off64_t)
+DEFINE_PIO(pwrite, vism_emu_pwrite, const void *, off_t)
+DEFINE_PIO(pwrite64, vism_emu_pwrite, const void *, off64_t)
 
 /* Emulated paths first for the device nodes, the real module directory
  * first for /sys/module (a host with vfio loaded keeps its own). */
