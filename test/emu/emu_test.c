@@ -259,7 +259,7 @@ et_cmd(struct et_fn *f, const void *req, size_t req_len, void *resp,
 		return -1;
 	memcpy(out, hdr, resp_len < 8 ? resp_len : 8);
 	if ((hdr[4] | hdr[5]) != 0)
-		return hdr[4] << 8 | hdr[5];
+		return vism_get_be16(hdr + 4);
 	for (size_t at = 8; at + 8 <= resp_len; at += 8)
 		if (et_pread(f, ISM_BAR_CMD, out + at, 8, at) != 8)
 			return -1;
@@ -274,44 +274,13 @@ et_gid(struct et_fn *f)
 	et_req_hdr(req, ISM_CMD_READ_GID, sizeof(req));
 	if (et_cmd(f, req, sizeof(req), resp, sizeof(resp)) != 0)
 		return 0;
-	return et_get_be64(resp + 8);
-}
-
-void
-et_put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-void
-et_put_be32(uint8_t *p, uint32_t v)
-{
-	et_put_be16(p, (uint16_t)(v >> 16));
-	et_put_be16(p + 2, (uint16_t)v);
-}
-
-void
-et_put_be64(uint8_t *p, uint64_t v)
-{
-	et_put_be32(p, (uint32_t)(v >> 32));
-	et_put_be32(p + 4, (uint32_t)v);
-}
-
-uint64_t
-et_get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return vism_get_be64(resp + 8);
 }
 
 void
 et_req_hdr(uint8_t *p, uint32_t cmd, uint16_t len)
 {
 	memset(p, 0, 8);
-	et_put_be32(p, cmd);
-	et_put_be16(p + 6, len);
+	vism_put_be32(p, cmd);
+	vism_put_be16(p + 6, len);
 }

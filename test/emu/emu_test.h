@@ -16,6 +16,7 @@
 
 #include "ism_vfio.h"
 #include "ism_vfio_uapi.h"
+#include "vism_be.h"
 #include "vism_emu.h"
 
 extern char et_root[];
@@ -61,10 +62,6 @@ int et_cmd(struct et_fn *f, const void *req, size_t req_len, void *resp,
 /* The function's GID by READ_GID; 0 on failure. */
 uint64_t et_gid(struct et_fn *f);
 
-void et_put_be16(uint8_t *p, uint16_t v);
-void et_put_be32(uint8_t *p, uint32_t v);
-void et_put_be64(uint8_t *p, uint64_t v);
-uint64_t et_get_be64(const uint8_t *p);
 /* A request header for @cmd of @len bytes (header included) at @p. */
 void et_req_hdr(uint8_t *p, uint32_t cmd, uint16_t len);
 

@@ -54,12 +54,12 @@ reg_sba(int dev, uint64_t bar2, uint64_t iova)
 	uint8_t req[16], hdr[8];
 
 	et_req_hdr(req, ISM_CMD_REG_SBA, sizeof(req));
-	et_put_be64(req + 8, iova);
+	vism_put_be64(req + 8, iova);
 	if (et_sys->pwrite(dev, req + 8, 8, (off_t)(bar2 + 8)) != 8 ||
 	    et_sys->pwrite(dev, req, 8, (off_t)bar2) != 8 ||
 	    et_sys->pread(dev, hdr, 8, (off_t)bar2) != 8)
 		return -1;
-	return hdr[4] << 8 | hdr[5];
+	return vism_get_be16(hdr + 4);
 }
 
 int

@@ -29,7 +29,7 @@ reg_sba(struct et_fn *f, uint64_t iova)
 	uint8_t req[16], resp[8];
 
 	et_req_hdr(req, ISM_CMD_REG_SBA, sizeof(req));
-	et_put_be64(req + 8, iova);
+	vism_put_be64(req + 8, iova);
 	return et_cmd(f, req, sizeof(req), resp, sizeof(resp));
 }
 

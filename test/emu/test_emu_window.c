@@ -33,7 +33,7 @@ reg_sba(struct et_fn *f, uint64_t iova)
 	uint8_t req[16], resp[8];
 
 	et_req_hdr(req, ISM_CMD_REG_SBA, sizeof(req));
-	et_put_be64(req + 8, iova);
+	vism_put_be64(req + 8, iova);
 	return et_cmd(f, req, sizeof(req), resp, sizeof(resp));
 }
 
@@ -46,12 +46,12 @@ reg_dmb(struct et_fn *f, uint64_t iova, uint32_t len, uint64_t rgid,
 
 	memset(req, 0, sizeof(req));
 	et_req_hdr(req, ISM_CMD_REG_DMB, sizeof(req));
-	et_put_be64(req + 8, iova);
-	et_put_be32(req + 16, len);
-	et_put_be32(req + 20, SBA_IDX);
-	et_put_be64(req + 32, rgid);
+	vism_put_be64(req + 8, iova);
+	vism_put_be32(req + 16, len);
+	vism_put_be32(req + 20, SBA_IDX);
+	vism_put_be64(req + 32, rgid);
 	ret = et_cmd(f, req, sizeof(req), resp, sizeof(resp));
-	*tok = ret == 0 ? et_get_be64(resp + 8) : 0;
+	*tok = ret == 0 ? vism_get_be64(resp + 8) : 0;
 	return ret;
 }
 
@@ -63,7 +63,7 @@ cmd_u64(struct et_fn *f, uint32_t cmd, const uint64_t *arg)
 
 	et_req_hdr(req, cmd, (uint16_t)len);
 	if (arg != NULL)
-		et_put_be64(req + 8, *arg);
+		vism_put_be64(req + 8, *arg);
 	return et_cmd(f, req, len, resp, sizeof(resp));
 }
 
@@ -73,8 +73,8 @@ reg_ieq(struct et_fn *f, uint64_t iova, uint64_t len)
 	uint8_t req[24], resp[8];
 
 	et_req_hdr(req, ISM_CMD_REG_IEQ, sizeof(req));
-	et_put_be64(req + 8, iova);
-	et_put_be64(req + 16, len);
+	vism_put_be64(req + 8, iova);
+	vism_put_be64(req + 16, len);
 	return et_cmd(f, req, sizeof(req), resp, sizeof(resp));
 }
 
@@ -85,18 +85,11 @@ signal_ieq(struct et_fn *f, uint64_t rgid, uint32_t code, uint64_t info)
 
 	memset(req, 0, sizeof(req));
 	et_req_hdr(req, ISM_CMD_SIGNAL_IEQ, sizeof(req));
-	et_put_be64(req + 8, rgid);
-	et_put_be32(req + 16, 1);	/* trigger_irq */
-	et_put_be32(req + 20, code);
-	et_put_be64(req + 24, info);
+	vism_put_be64(req + 8, rgid);
+	vism_put_be32(req + 16, 1);	/* trigger_irq */
+	vism_put_be32(req + 20, code);
+	vism_put_be64(req + 24, info);
 	return et_cmd(f, req, sizeof(req), resp, sizeof(resp));
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		(uint32_t)p[2] << 8 | p[3];
 }
 
 static bool
@@ -162,9 +155,9 @@ run(struct et_fn *rx, struct et_fn *tx, int map_flags, const char *what)
 	CHECK_EQ(signal_ieq(tx, et_gid(rx), 0x80, 0x1122334455667788),
 		 ISM_RET_OK, "%s: SIGNAL_IEQ by the sender", what);
 	/* header: idx 1 after the first entry; entry 0 after the header */
-	CHECK(et_get_be64(ieq) == 1 && get_be32(ieq + 32) == ISM_EVENT_SWR &&
-	      get_be32(ieq + 36) == 0x80 && et_get_be64(ieq + 40) == gid_tx &&
-	      et_get_be64(ieq + 56) == 0x1122334455667788,
+	CHECK(vism_get_be64(ieq) == 1 && vism_get_be32(ieq + 32) == ISM_EVENT_SWR &&
+	      vism_get_be32(ieq + 36) == 0x80 && vism_get_be64(ieq + 40) == gid_tx &&
+	      vism_get_be64(ieq + 56) == 0x1122334455667788,
 	      "%s: the event is in the receiver's IEQ pages", what);
 	CHECK((mem[0] & ISM_SBA_E) != 0, "%s: the SBA event bit is set", what);
 	CHECK(msi_arrived(efd), "%s: the MSI of the event arrived", what);

@@ -14,33 +14,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vism_be.h"
 #include "vism_emu_priv.h"
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		(uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 /* The response header as the model wrote it. */
 static int
@@ -51,7 +26,7 @@ model_ret(struct emu_dev *d, unsigned int *ret)
 
 	if (rc < 0)
 		return rc;
-	*ret = (unsigned int)hdr[4] << 8 | hdr[5];
+	*ret = vism_get_be16(hdr + 4);
 	return 0;
 }
 
@@ -61,14 +36,9 @@ synth_ret(struct emu_dev *d, uint32_t cmd, uint16_t ret)
 {
 	uint8_t *h = d->ov;
 
-	h[0] = (uint8_t)(cmd >> 24);
-	h[1] = (uint8_t)(cmd >> 16);
-	h[2] = (uint8_t)(cmd >> 8);
-	h[3] = (uint8_t)cmd;
-	h[4] = (uint8_t)(ret >> 8);
-	h[5] = (uint8_t)ret;
-	h[6] = 0;
-	h[7] = sizeof(struct ism_resp_hdr);
+	vism_put_be32(h, cmd);
+	vism_put_be16(h + 4, ret);
+	vism_put_be16(h + 6, sizeof(struct ism_resp_hdr));
 	d->ov_lo = 0;
 	d->ov_hi = sizeof(struct ism_resp_hdr);
 }
@@ -104,7 +74,7 @@ reg_dma(struct emu_dev *d, uint32_t cmd, int kind, uint64_t len,
 
 	if (d->body_len < 8)
 		return run(d, NULL, hdr, &ret);
-	iova = get_be64(d->body);
+	iova = vism_get_be64(d->body);
 	if (kind == WIN_DMB && len > 0 &&
 	    iova / ISM_DMB_BOUNDARY != (iova + len - 1) / ISM_DMB_BOUNDARY) {
 		/* the device rule, checked on the address the device got */
@@ -116,7 +86,7 @@ reg_dma(struct emu_dev *d, uint32_t cmd, int kind, uint64_t len,
 		return 0;
 	}
 	memcpy(body, d->body, d->body_len);
-	put_be64(body, model_iova);
+	vism_put_be64(body, model_iova);
 	rc = run(d, body, hdr, &ret);
 	if (rc < 0 || ret != ISM_RET_OK) {
 		emu_window_close(d, kind, iova);
@@ -128,7 +98,7 @@ reg_dma(struct emu_dev *d, uint32_t cmd, int kind, uint64_t len,
 		rc = d->mt->ops->read(d->mt, ISM_BAR_CMD,
 				      sizeof(struct ism_resp_hdr), tok, 8);
 		if (rc == 0)
-			emu_window_set_tok(d, kind, iova, get_be64(tok));
+			emu_window_set_tok(d, kind, iova, vism_get_be64(tok));
 	}
 	return rc;
 }
@@ -144,8 +114,8 @@ fix_query_info(struct emu_dev *d)
 	for (size_t off = lo; off < hi; off += 8) {
 		if (d->mt->ops->read(d->mt, ISM_BAR_CMD, off, v, 8) < 0)
 			return;
-		put_be64(d->ov + off, emu_window_bus_iova(d,
-			 off == lo ? WIN_SBA : WIN_IEQ, get_be64(v)));
+		vism_put_be64(d->ov + off, emu_window_bus_iova(d,
+			 off == lo ? WIN_SBA : WIN_IEQ, vism_get_be64(v)));
 	}
 	d->ov_lo = (unsigned int)lo;
 	d->ov_hi = (unsigned int)hi;
@@ -155,7 +125,7 @@ static int
 execute(struct emu_dev *d, const void *hdr)
 {
 	const uint8_t *h = hdr;
-	uint32_t cmd = get_be32(h);
+	uint32_t cmd = vism_get_be32(h);
 	unsigned int ret;
 	uint64_t arg;
 	int rc;
@@ -166,12 +136,12 @@ execute(struct emu_dev *d, const void *hdr)
 		return reg_dma(d, cmd, WIN_SBA, sizeof(struct ism_sba), hdr);
 	case ISM_CMD_REG_IEQ:
 		return reg_dma(d, cmd, WIN_IEQ,
-			       d->body_len >= 16 ? get_be64(d->body + 8) : 0, hdr);
+			       d->body_len >= 16 ? vism_get_be64(d->body + 8) : 0, hdr);
 	case ISM_CMD_REG_DMB:
 		return reg_dma(d, cmd, WIN_DMB,
-			       d->body_len >= 12 ? get_be32(d->body + 8) : 0, hdr);
+			       d->body_len >= 12 ? vism_get_be32(d->body + 8) : 0, hdr);
 	case ISM_CMD_UNREG_DMB:
-		arg = d->body_len >= 8 ? get_be64(d->body) : 0;
+		arg = d->body_len >= 8 ? vism_get_be64(d->body) : 0;
 		rc = run(d, NULL, hdr, &ret);
 		if (rc == 0 && ret == ISM_RET_OK)
 			emu_window_close(d, WIN_DMB, arg);
