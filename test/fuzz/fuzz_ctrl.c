@@ -78,10 +78,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ism_ctrl_inject_event(port, &ev);
 
 		ism_ctrl_lock(port);
+		if ((port->state == ISM_LINK_UP) != port->link_up)
+			abort();	/* one state, one link status */
 		if (port->link_up &&
-		    (port->peer_mismatch || !port->peer_hello ||
-		     port->peer_tok_mask != (1u << port->nb_queues) - 1 ||
-		     port->peer_nq != port->nb_queues))
+		    (port->peer.mismatch || !port->peer.hello ||
+		     port->peer.tok_mask != (1u << port->nb_queues) - 1 ||
+		     port->peer.nq != port->nb_queues))
 			abort();
 		ism_ctrl_unlock(port);
 	}

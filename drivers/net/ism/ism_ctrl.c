@@ -1,23 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The in-band control plane: finding the peer, the handshake that trades
- * DMB tokens over SIGNAL_IEQ events, link state, heartbeats and goodbyes.
- * It runs from an EAL alarm every ISM_CTRL_PERIOD_US and from the ethdev
- * callbacks, always under ctrl_lock; the data path only ever sees its
- * result through ism_qctl_post().
+ * The control plane: finding the peer, the handshake that trades DMB
+ * tokens over SIGNAL_IEQ events (wire format: ism_ctrl_proto.h), link
+ * state, heartbeats in the control record and goodbyes. It runs from an
+ * EAL alarm every ISM_CTRL_PERIOD_US and from the ethdev callbacks, always
+ * under ctrl_lock; the data path only ever sees its result through
+ * ism_qctl_post().
  *
- * Events (type ISM_EVENT_SWR, tok = sender GID):
- *   HELLO      info = version << 56 | queues << 48 | mtu << 32 |
- *                     dmb_pages << 16 | session
- *   TOKENS+q   info = four 16-bit DMB tokens (bits 32..47 of each) of
- *                     queues q..q+3, the first in the top bits; 0 = none
- *   READY      info = the peer session whose tokens we hold | ours << 16 |
- *                     our capabilities (ISM_CAP_*) << 32
- *   HEARTBEAT  info = session, every ISM_HB_INTERVAL_MS while the link is up
- *   BYE        info = session, on stop and close
- * A side sends HELLO and TOKENS every ISM_HELLO_PERIOD_MS until it has the
- * peer's READY for its session; the link is up when both sides hold each
- * other's tokens and agree on queue count and MTU.
+ * The port is in one of the states of enum ism_link_state, and set_state()
+ * is the only place that changes it:
+ *
+ *   STOPPED    --start-->           SEARCHING (no peer GID) or HANDSHAKE
+ *   SEARCHING  --peer found-->      HANDSHAKE (label, peer=, first HELLO)
+ *   HANDSHAKE  --both READY-->      UP
+ *   HANDSHAKE  --peer gone-->       DRAINING
+ *   UP         --heartbeat missed-> HANDSHAKE (same sessions: rings kept)
+ *   UP         --BYE, goodbye record, GID event, HELLO of a new session-->
+ *                                   DRAINING
+ *   DRAINING   --RX queues read everything, or hb_timeout-->
+ *                                   HANDSHAKE or SEARCHING (rings reset)
+ *   any        --stop-->            STOPPED (rings released)
+ *
+ * DRAINING is what makes an orderly stop of the peer lossless: what the
+ * peer published before its session ended stays readable until our RX
+ * queues consumed it; only then do the rings start over, and only then do
+ * we say READY to the peer's next session, so it cannot write meanwhile.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -28,7 +35,22 @@
 #include "ism_ethdev.h"
 #include "ism_ring.h"
 
-#define HELLO_VERSION 1
+#define SEARCH_LOG_PERIOD_MS	5000
+#define NOISE_LOG_PERIOD_MS	5000
+
+static const char *const state_names[] = {
+	[ISM_LINK_STOPPED] = "stopped",
+	[ISM_LINK_SEARCHING] = "searching",
+	[ISM_LINK_DRAINING] = "draining",
+	[ISM_LINK_HANDSHAKE] = "handshake",
+	[ISM_LINK_UP] = "up",
+};
+
+const char *
+ism_link_state_name(enum ism_link_state s)
+{
+	return (unsigned int)s < RTE_DIM(state_names) ? state_names[s] : "?";
+}
 
 static void
 send_ctrl(struct ism_port *p, uint32_t code, uint64_t info)
@@ -40,31 +62,49 @@ send_ctrl(struct ism_port *p, uint32_t code, uint64_t info)
 			 code, p->peer_gid, strerror(-rc));
 }
 
-static void
-send_ready(struct ism_port *p)
+static bool
+peer_tokens_complete(const struct ism_port *p)
 {
-	send_ctrl(p, ISM_CTRL_READY, p->peer_session |
-		  (uint64_t)p->session << 16 | (uint64_t)ISM_CAPS << 32);
+	return p->peer.hello && p->peer.nq > 0 && p->peer.nq <= ISM_MAX_QUEUES &&
+		p->peer.tok_mask == (1u << p->peer.nq) - 1;
+}
+
+/* READY tells the peer it may write into our rings: never while they
+ * still hold what its previous session published. */
+static void
+send_ready_if_due(struct ism_port *p)
+{
+	struct ism_ctrl_ready r = {
+		.peer_session = p->peer.session,
+		.session = p->session,
+		.caps = ISM_CAPS,
+	};
+
+	if (p->state != ISM_LINK_HANDSHAKE && p->state != ISM_LINK_UP)
+		return;
+	if (peer_tokens_complete(p))
+		send_ctrl(p, ISM_CTRL_READY, ism_ctrl_ready_encode(&r));
 }
 
 static void
 send_hello(struct ism_port *p)
 {
-	uint64_t info = (uint64_t)HELLO_VERSION << 56 |
-		(uint64_t)p->nb_queues << 48 |
-		(uint64_t)p->eth->data->mtu << 32 |
-		(uint64_t)(p->args.dmb_size / 4096) << 16 | p->session;
+	struct ism_ctrl_hello h = {
+		.version = ISM_CTRL_VERSION,
+		.queues = (uint8_t)p->nb_queues,
+		.mtu = p->eth->data->mtu,
+		.dmb_pages = (uint16_t)(p->args.dmb_size / 4096),
+		.session = p->session,
+	};
 
-	send_ctrl(p, ISM_CTRL_HELLO, info);
-	for (uint16_t q = 0; q < p->nb_queues; q += 4) {
+	send_ctrl(p, ISM_CTRL_HELLO, ism_ctrl_hello_encode(&h));
+	for (uint16_t q = 0; q < p->nb_queues; q += ISM_CTRL_TOKENS_PER_EVENT) {
 		uint64_t toks = 0;
 
-		for (uint16_t i = 0; i < 4; i++) {
-			uint64_t t = q + i < p->nb_queues && p->rx_dmb[q + i] ?
-				p->rx_dmb[q + i]->tok >> 32 : 0;
-
-			toks |= t << (48 - 16 * i);
-		}
+		for (unsigned int i = 0; i < ISM_CTRL_TOKENS_PER_EVENT; i++)
+			if (q + i < p->nb_queues && p->rx_dmb[q + i] != NULL)
+				toks = ism_ctrl_tokens_put(toks, i,
+							   p->rx_dmb[q + i]->tok);
 		send_ctrl(p, ISM_CTRL_TOKENS + q, toks);
 	}
 }
@@ -79,7 +119,7 @@ set_link(struct ism_port *p, bool up)
 		.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN,
 	};
 
-	p->link_up = up;
+	__atomic_store_n(&p->link_up, up, __ATOMIC_RELEASE);
 	/* 0: the status changed; the application hears of it once the
 	 * control lock is released (its callback may well call us) */
 	if (rte_eth_linkstatus_set(p->eth, &link) == 0 &&
@@ -103,20 +143,58 @@ post_all(struct ism_port *p, bool restart)
 }
 
 static void
-link_down(struct ism_port *p, const char *why)
+enter_up(struct ism_port *p)
 {
-	if (!p->link_up)
-		return;
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		p->qconf[q].peer.tok = p->peer.tok[q];
+		p->qconf[q].peer.len = p->peer.dmb_size;
+		ism_ctrl_rx_intr(p, q, p->rxq[q]->intr_armed);
+	}
+	post_all(p, false);
+	p->last_peer_ms = p->last_hb_ms = ism_now_ms();
+	p->peer.beat = 0;
+	set_link(p, true);
+}
+
+static void
+leave_up(struct ism_port *p)
+{
 	for (uint16_t q = 0; q < p->nb_queues; q++)
 		memset(&p->qconf[q].peer, 0, sizeof(p->qconf[q].peer));
 	post_all(p, false);
 	p->link_downs++;
 	set_link(p, false);
-	PORT_LOG(p, NOTICE, "link down: %s", why);
 }
 
-/* The peer starts over (new session, or a new peer): nothing of the old
- * rings may be read again. */
+/* The one place the state changes, and the one place it is logged. */
+static void
+set_state(struct ism_port *p, enum ism_link_state to, const char *why)
+{
+	enum ism_link_state from = p->state;
+
+	if (from == to)
+		return;
+	p->state = to;
+	if (from == ISM_LINK_UP)
+		leave_up(p);
+	if (to == ISM_LINK_UP)
+		enter_up(p);
+	if (to == ISM_LINK_DRAINING)
+		p->drain_since_ms = ism_now_ms();
+	if (to == ISM_LINK_UP)
+		PORT_LOG(p, NOTICE, "link up: peer %016" PRIx64 ", %u queue pairs, MTU %u",
+			 p->peer_gid, p->nb_queues, p->eth->data->mtu);
+	else if (from == ISM_LINK_UP)
+		PORT_LOG(p, NOTICE, "link down: %s", why);
+	if (from != ISM_LINK_UP && to != ISM_LINK_UP)
+		PORT_LOG(p, INFO, "%s -> %s: %s", ism_link_state_name(from),
+			 ism_link_state_name(to), why);
+	else
+		PORT_LOG(p, DEBUG, "%s -> %s", ism_link_state_name(from),
+			 ism_link_state_name(to));
+}
+
+/* The peer's session is over: nothing of its rings may be read again. */
 static void
 reset_rings(struct ism_port *p)
 {
@@ -126,17 +204,6 @@ reset_rings(struct ism_port *p)
 		memset(&p->qconf[q].peer, 0, sizeof(p->qconf[q].peer));
 	}
 	post_all(p, true);
-}
-
-static void
-forget_peer_session(struct ism_port *p)
-{
-	p->peer_hello = false;
-	p->peer_mismatch = false;
-	p->peer_session = 0;
-	p->peer_tok_mask = 0;
-	p->peer_has_ours = false;
-	memset(p->peer_tok, 0, sizeof(p->peer_tok));
 }
 
 static void
@@ -200,55 +267,91 @@ register_rx_dmbs(struct ism_port *p)
 	return 0;
 }
 
-/* The peer function is gone. Our DMBs stay registered for its GID (a
- * function on real hardware comes back with the same one) until a new peer
- * replaces them. */
+/*
+ * The peer's session ended (BYE, its goodbye record, a new session, its
+ * function gone). Our DMBs stay registered for its GID (a function on real
+ * hardware comes back with the same one) until a new peer replaces them;
+ * what it published in them is read before the rings start over.
+ * @forget_gid: find the peer anew afterwards (label, or its HELLO).
+ */
 static void
-peer_gone(struct ism_port *p, const char *why)
+session_ended(struct ism_port *p, const char *why, bool forget_gid)
 {
-	link_down(p, why);
-	reset_rings(p);
-	forget_peer_session(p);
-	if (p->args.pair[0] != '\0' || p->args.peer_any)
-		p->peer_gid = 0;	/* find it again (label, or its HELLO) */
+	memset(&p->peer, 0, sizeof(p->peer));
+	if (forget_gid && (p->args.pair[0] != '\0' || p->args.peer_any))
+		p->drain_forget_gid = true;
+	if (p->state == ISM_LINK_STOPPED) {
+		if (p->drain_forget_gid)
+			p->peer_gid = 0;
+		p->drain_forget_gid = false;
+		return;
+	}
+	set_state(p, ISM_LINK_DRAINING, why);
 }
 
-/* The peer stopped: its rings go away, but what it already put into ours
- * stays readable until it starts a new session. */
-static void
-peer_bye(struct ism_port *p)
+/* Bytes the RX queues have yet to read; 0 when all is consumed. */
+static uint64_t
+rings_pending(const struct ism_port *p)
 {
-	link_down(p, "peer said goodbye");
-	forget_peer_session(p);
+	uint64_t left = 0;
+
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		uint64_t prod, cons;
+
+		if (p->rx_dmb[q] == NULL || p->rxq[q] == NULL)
+			continue;
+		prod = ism_ring_load64(p->rx_dmb[q]->addr, ISM_RING_PROD_OFF);
+		cons = __atomic_load_n(&p->rxq[q]->cons_seen, __ATOMIC_ACQUIRE);
+		if (prod != 0 && prod > cons)
+			left += prod - cons;
+	}
+	return left;
+}
+
+static void
+drain_step(struct ism_port *p, uint64_t now)
+{
+	uint64_t left = rings_pending(p);
+
+	if (left != 0 && now - p->drain_since_ms < p->args.hb_timeout_ms)
+		return;
+	if (left != 0) {
+		p->drain_timeouts++;
+		p->drain_discarded += left;
+		PORT_LOG(p, WARNING, "RX queues did not read the last %" PRIu64 " ring bytes of the peer's session within hb_timeout=%u ms: discarded (poll the RX queues to keep them)",
+			 left, p->args.hb_timeout_ms);
+	}
+	reset_rings(p);
+	if (p->drain_forget_gid)
+		p->peer_gid = 0;
+	p->drain_forget_gid = false;
+	set_state(p, p->peer_gid != 0 ? ISM_LINK_HANDSHAKE : ISM_LINK_SEARCHING,
+		  left != 0 ? "drain timed out, rings reset" : "rings drained and reset");
 }
 
 static void
 on_hello(struct ism_port *p, uint64_t info)
 {
-	uint16_t session = info & 0xffff;
-	unsigned int nq = (info >> 48) & 0xff;
+	struct ism_ctrl_hello h;
 
-	if (nq == 0 || nq > ISM_MAX_QUEUES) {
+	ism_ctrl_hello_decode(info, &h);
+	if (h.queues == 0 || h.queues > ISM_MAX_QUEUES) {
 		p->ctrl_ignored++;	/* no port has that many queues */
 		return;
 	}
-
-	if (p->peer_hello && session == p->peer_session) {
+	if (p->peer.hello && h.session == p->peer.session) {
 		/* the peer lost our READY (or its link): say it again */
-		if (p->peer_nq > 0 && p->peer_tok_mask == (1u << p->peer_nq) - 1)
-			send_ready(p);
+		send_ready_if_due(p);
 		return;
 	}
-	if (p->peer_hello)
-		link_down(p, "peer restarted");
-	reset_rings(p);
-	forget_peer_session(p);
-	p->peer_hello = true;
-	p->peer_session = session;
-	p->peer_version = info >> 56;
-	p->peer_nq = (info >> 48) & 0xff;
-	p->peer_mtu = (info >> 32) & 0xffff;
-	p->peer_dmb_size = ((info >> 16) & 0xffff) * 4096;
+	if (p->peer.hello || p->state == ISM_LINK_UP)
+		session_ended(p, "peer restarted", false);
+	p->peer.hello = true;
+	p->peer.session = h.session;
+	p->peer.version = h.version;
+	p->peer.nq = h.queues;
+	p->peer.mtu = h.mtu;
+	p->peer.dmb_size = (uint32_t)h.dmb_pages * 4096;
 	p->handshakes++;
 }
 
@@ -262,50 +365,62 @@ peer_config_ok(struct ism_port *p)
 {
 	bool ok = true;
 
-	if (p->peer_version != HELLO_VERSION) {
-		if (!p->peer_mismatch)
+	if (p->peer.version != ISM_CTRL_VERSION) {
+		if (!p->peer.mismatch)
 			PORT_LOG(p, ERR, "peer %016" PRIx64 " speaks control version %u, we speak %u: link stays down",
-				 p->peer_gid, p->peer_version, HELLO_VERSION);
+				 p->peer_gid, p->peer.version, ISM_CTRL_VERSION);
 		ok = false;
 	}
-	if (p->peer_nq != p->nb_queues) {
-		if (!p->peer_mismatch)
+	if (p->peer.nq != p->nb_queues) {
+		if (!p->peer.mismatch)
 			PORT_LOG(p, ERR, "queue count mismatch: local %u, peer %u: link stays down until both configure the same",
-				 p->nb_queues, p->peer_nq);
+				 p->nb_queues, p->peer.nq);
 		ok = false;
 	}
-	if (p->peer_mtu != p->eth->data->mtu) {
-		if (!p->peer_mismatch)
+	if (p->peer.mtu != p->eth->data->mtu) {
+		if (!p->peer.mismatch)
 			PORT_LOG(p, ERR, "MTU mismatch: local %u, peer %u: link stays down until both set the same",
-				 p->eth->data->mtu, p->peer_mtu);
+				 p->eth->data->mtu, p->peer.mtu);
 		ok = false;
 	}
-	if (p->peer_dmb_size < ISM_MIN_DMB_SIZE || p->peer_dmb_size > ISM_DMB_MAX_LEN) {
-		if (!p->peer_mismatch)
+	if (p->peer.dmb_size < ISM_MIN_DMB_SIZE || p->peer.dmb_size > ISM_DMB_MAX_LEN) {
+		if (!p->peer.mismatch)
 			PORT_LOG(p, ERR, "peer announces a %u-byte DMB: link stays down",
-				 p->peer_dmb_size);
+				 p->peer.dmb_size);
 		ok = false;
 	}
-	p->peer_mismatch = !ok;
+	p->peer.mismatch = !ok;
 	return ok;
 }
 
 static void
 on_tokens(struct ism_port *p, unsigned int first, uint64_t info)
 {
-	if (!p->peer_hello || first >= ISM_MAX_QUEUES)
+	if (!p->peer.hello || first >= ISM_MAX_QUEUES ||
+	    first % ISM_CTRL_TOKENS_PER_EVENT != 0) {
+		p->ctrl_ignored++;
 		return;
-	for (unsigned int i = 0; i < 4 && first + i < p->peer_nq &&
-	     first + i < ISM_MAX_QUEUES; i++) {
-		uint64_t tok = (info >> (48 - 16 * i)) & 0xffff;
+	}
+	for (unsigned int i = 0; i < ISM_CTRL_TOKENS_PER_EVENT &&
+	     first + i < p->peer.nq; i++) {
+		uint64_t tok = ism_ctrl_tokens_get(info, i);
 
 		if (tok == 0)
 			continue;
-		p->peer_tok[first + i] = tok << 32;
-		p->peer_tok_mask |= 1u << (first + i);
+		p->peer.tok[first + i] = tok;
+		p->peer.tok_mask |= 1u << (first + i);
 	}
-	if (p->peer_nq > 0 && p->peer_tok_mask == (1u << p->peer_nq) - 1)
-		send_ready(p);
+	send_ready_if_due(p);
+}
+
+static void
+on_ready(struct ism_port *p, uint64_t info)
+{
+	struct ism_ctrl_ready r;
+
+	ism_ctrl_ready_decode(info, &r);
+	p->peer.has_ours = r.peer_session == p->session;
+	p->peer.caps = r.caps;
 }
 
 static void
@@ -318,51 +433,65 @@ on_event(void *arg, const struct ism_event *ev)
 	if (ev->type == ISM_EVENT_GID) {
 		p->gid_events++;
 		if (p->peer_gid != 0 && ev->tok == p->peer_gid)
-			peer_gone(p, "peer function gone (GID event)");
+			session_ended(p, "peer function gone (GID event)", true);
 		return;
 	}
-	if (p->peer_gid == 0 && p->args.peer_any && ev->type == ISM_EVENT_SWR &&
-	    code == ISM_CTRL_HELLO && ev->tok != 0) {
-		p->peer_gid = ev->tok;
-		PORT_LOG(p, INFO, "peer=any: pairing with %016" PRIx64 ", the first to say HELLO",
-			 p->peer_gid);
-	}
-	if (ev->type != ISM_EVENT_SWR || p->peer_gid == 0 ||
-	    ev->tok != p->peer_gid) {
+	if (ev->type != ISM_EVENT_SWR) {
 		p->ctrl_ignored++;
 		return;
 	}
+	if (p->peer_gid == 0 && p->args.peer_any && p->started &&
+	    p->state == ISM_LINK_SEARCHING && code == ISM_CTRL_HELLO &&
+	    ev->tok != 0 && ev->tok != ism_dev_gid(p->dev)) {
+		p->peer_gid = ev->tok;
+		PORT_LOG(p, NOTICE, "peer=any: pairing with %016" PRIx64 ", the first to say HELLO",
+			 p->peer_gid);
+	}
+	if (p->peer_gid == 0 || ev->tok != p->peer_gid) {
+		p->ctrl_foreign++;
+		return;
+	}
 	p->last_peer_ms = ism_now_ms();
-	PORT_LOG(p, DEBUG, "event 0x%x info %016" PRIx64 " (started %d, hello %d, tokens %#x, has ours %d, link %d)",
-		 code, ev->info, p->started, p->peer_hello, p->peer_tok_mask,
-		 p->peer_has_ours, p->link_up);
+	PORT_LOG(p, DEBUG, "event 0x%x info %016" PRIx64 " (%s, hello %d, tokens %#x, has ours %d)",
+		 code, ev->info, ism_link_state_name(p->state), p->peer.hello,
+		 p->peer.tok_mask, p->peer.has_ours);
 	if (code == ISM_CTRL_HELLO)
 		on_hello(p, ev->info);
 	else if (code >= ISM_CTRL_TOKENS && code < ISM_CTRL_TOKENS + ISM_MAX_QUEUES)
 		on_tokens(p, code - ISM_CTRL_TOKENS, ev->info);
-	else if (code == ISM_CTRL_READY) {
-		p->peer_has_ours = (ev->info & 0xffff) == p->session;
-		p->peer_caps = (uint16_t)(ev->info >> 32);
-	}
-	else if (code == ISM_CTRL_BYE && p->peer_hello &&
-		 (ev->info & 0xffff) == p->peer_session)
-		peer_bye(p);
+	else if (code == ISM_CTRL_READY)
+		on_ready(p, ev->info);
+	else if (code == ISM_CTRL_BYE && p->peer.hello &&
+		 ism_ctrl_session_of(ev->info) == p->peer.session)
+		session_ended(p, "peer said goodbye", false);
 	else if (code != ISM_CTRL_HEARTBEAT)
 		p->ctrl_ignored++;
 }
 
 static void
-discover_peer(struct ism_port *p)
+discover_peer(struct ism_port *p, uint64_t now)
 {
 	struct ism_transport *t = ism_dev_transport(p->dev);
+	bool say = now - p->last_search_log_ms >= SEARCH_LOG_PERIOD_MS;
 	uint64_t gids[2];
 	int n;
 
-	if (p->peer_gid != 0 || p->args.peer_any)
+	if (p->args.peer_any) {
+		if (say && p->last_search_log_ms != 0)
+			PORT_LOG(p, NOTICE, "peer=any: no function sent a HELLO yet; peer=any waits for the other side to speak first, so start the other port with peer=0x%" PRIx64 " (this port's GID), not peer=any",
+				 ism_dev_gid(p->dev));
+		if (say)
+			p->last_search_log_ms = now;
 		return;
+	}
 	if (p->args.peer != 0) {
 		if (ism_query_rgid(p->dev, p->args.peer, false, 0) == 0)
 			p->peer_gid = p->args.peer;
+		else if (say && p->last_search_log_ms != 0)
+			PORT_LOG(p, NOTICE, "peer=0x%" PRIx64 " is not reachable from this function yet: start it, or check the GID",
+				 p->args.peer);
+		if (say)
+			p->last_search_log_ms = now;
 		return;
 	}
 	n = ism_model_find_label(t, p->args.pair, gids, 2);
@@ -370,10 +499,16 @@ discover_peer(struct ism_port *p)
 		p->peer_gid = gids[0];
 		PORT_LOG(p, INFO, "paired by label '%s' with %016" PRIx64,
 			 p->args.pair, p->peer_gid);
-	} else if (n > 1) {
-		PORT_LOG(p, WARNING, "%d other functions carry label '%s'; a pair needs exactly one",
-			 n, p->args.pair);
+		return;
 	}
+	if (say && n > 1)
+		PORT_LOG(p, WARNING, "%d other functions carry label '%s'; a pair needs exactly one: give each pair its own label",
+			 n, p->args.pair);
+	else if (say && p->last_search_log_ms != 0)
+		PORT_LOG(p, NOTICE, "no other function carries label '%s' yet: start the other port with pair=%s",
+			 p->args.pair, p->args.pair);
+	if (say)
+		p->last_search_log_ms = now;
 }
 
 /*
@@ -398,7 +533,7 @@ peer_silently_gone(struct ism_port *p, uint64_t now)
 	if (ism_rgid_reachable(p->dev, p->peer_gid, false, 0, &reachable) < 0 ||
 	    reachable)
 		return false;
-	peer_gone(p, "peer function gone (no longer reachable)");
+	session_ended(p, "peer function gone (no longer reachable)", true);
 	return true;
 }
 
@@ -407,20 +542,88 @@ try_link_up(struct ism_port *p)
 {
 	uint32_t all = (1u << p->nb_queues) - 1;
 
-	if (!p->started || !p->peer_hello || !peer_config_ok(p) ||
-	    !p->peer_has_ours || p->peer_tok_mask != all ||
+	if (p->state != ISM_LINK_HANDSHAKE || !p->peer.hello ||
+	    !peer_config_ok(p) || !p->peer.has_ours || p->peer.tok_mask != all ||
 	    p->rx_dmb_rgid != p->peer_gid)
 		return;
-	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		p->qconf[q].peer.tok = p->peer_tok[q];
-		p->qconf[q].peer.len = p->peer_dmb_size;
-		ism_ctrl_rx_intr(p, q, p->rxq[q]->intr_armed);
+	set_state(p, ISM_LINK_UP, "handshake complete");
+}
+
+static void
+handshake_step(struct ism_port *p, uint64_t now)
+{
+	if (peer_silently_gone(p, now))
+		return;
+	if (register_rx_dmbs(p) < 0)
+		return;		/* retried at the next step */
+	if (now - p->last_hello_ms >= ISM_HELLO_PERIOD_MS) {
+		if (!p->peer.has_ours)
+			send_hello(p);
+		send_ready_if_due(p);
+		p->last_hello_ms = now;
 	}
-	post_all(p, false);
-	p->last_peer_ms = p->last_hb_ms = ism_now_ms();
-	set_link(p, true);
-	PORT_LOG(p, NOTICE, "link up: peer %016" PRIx64 ", %u queue pairs, MTU %u",
-		 p->peer_gid, p->nb_queues, p->eth->data->mtu);
+	try_link_up(p);
+}
+
+static void
+write_ctrl_rec(struct ism_port *p, uint32_t session)
+{
+	struct ism_rdmb d = { p->peer.tok[0], p->peer.dmb_size };
+	struct ism_ctrl_rec rec = { ism_be32(session), ism_be32(++p->beat) };
+	int rc;
+
+	rc = ism_move(p->dev, &d, 0, ISM_RING_CTRL_OFF, &rec, sizeof(rec), false);
+	if (rc < 0)
+		PORT_LOG(p, DEBUG, "control record store failed: %s", strerror(-rc));
+}
+
+/* Liveness from the record the peer keeps in our DMB 0: events from any
+ * other function cannot touch it. */
+static void
+up_step(struct ism_port *p, uint64_t now)
+{
+	const uint8_t *dmb = p->rx_dmb[0]->addr;
+	uint32_t session = ism_ring_load32(dmb, ISM_RING_CTRL_OFF);
+	uint32_t beat = ism_ring_load32(dmb, ISM_RING_CTRL_OFF + 4);
+
+	if (session == 0 && beat != 0) {
+		session_ended(p, "peer said goodbye", false);
+		return;
+	}
+	if (session == p->peer.session && beat != p->peer.beat) {
+		p->peer.beat = beat;
+		p->last_peer_ms = now;
+	}
+	if (now - p->last_hb_ms >= ISM_HB_INTERVAL_MS) {
+		write_ctrl_rec(p, p->session);
+		p->last_hb_ms = now;
+	}
+	if (now - p->last_peer_ms > p->args.hb_timeout_ms) {
+		p->hb_missed++;
+		p->peer.has_ours = false;
+		set_state(p, ISM_LINK_HANDSHAKE, "no heartbeat from the peer");
+	}
+}
+
+/* Events from functions other than the peer, and a queue that overran:
+ * counted, and said at most every NOISE_LOG_PERIOD_MS. */
+static void
+note_noise(struct ism_port *p, uint64_t now)
+{
+	struct ism_dev_stats st;
+
+	ism_dev_stats(p->dev, &st);
+	p->ieq_overruns = st.ieq_overruns - p->ieq_overruns_base;
+	if (now - p->last_noise_log_ms < NOISE_LOG_PERIOD_MS)
+		return;
+	if (st.ieq_overruns != p->ieq_overruns_logged ||
+	    p->ctrl_foreign != p->foreign_logged)
+		PORT_LOG(p, WARNING, "%" PRIu64 " event queue overruns and %" PRIu64 " events from functions other than the peer since the last report: another function signals this one (xstats ieq_overruns, ctrl_events_foreign)",
+			 st.ieq_overruns - p->ieq_overruns_logged,
+			 p->ctrl_foreign - p->foreign_logged);
+	p->ieq_overruns_logged = st.ieq_overruns;
+	p->foreign_logged = p->ctrl_foreign;
+	p->last_noise_log_ms = now;
 }
 
 static void
@@ -429,30 +632,28 @@ ctrl_step(struct ism_port *p)
 	uint64_t now;
 
 	ism_poll_events(p->dev, on_event, p);
-	discover_peer(p);
-	if (!p->started || p->peer_gid == 0)
-		return;
 	now = ism_now_ms();
-	if (!p->link_up && peer_silently_gone(p, now))
+	note_noise(p, now);
+	switch (p->state) {
+	case ISM_LINK_STOPPED:
 		return;
-	if (register_rx_dmbs(p) < 0)
-		return;		/* retried at the next step */
-	if (!p->link_up) {
-		if (!p->peer_has_ours && now - p->last_hello_ms >= ISM_HELLO_PERIOD_MS) {
-			send_hello(p);
-			p->last_hello_ms = now;
-		}
-		try_link_up(p);
+	case ISM_LINK_SEARCHING:
+		discover_peer(p, now);
+		if (p->peer_gid == 0)
+			return;
+		p->last_peer_ms = now;
+		set_state(p, ISM_LINK_HANDSHAKE, "peer found");
+		handshake_step(p, now);
 		return;
-	}
-	if (now - p->last_hb_ms >= ISM_HB_INTERVAL_MS) {
-		send_ctrl(p, ISM_CTRL_HEARTBEAT, p->session);
-		p->last_hb_ms = now;
-	}
-	if (now - p->last_peer_ms > p->args.hb_timeout_ms) {
-		p->hb_missed++;
-		p->peer_has_ours = false;
-		link_down(p, "no heartbeat from the peer");
+	case ISM_LINK_DRAINING:
+		drain_step(p, now);
+		return;
+	case ISM_LINK_HANDSHAKE:
+		handshake_step(p, now);
+		return;
+	case ISM_LINK_UP:
+		up_step(p, now);
+		return;
 	}
 }
 
@@ -488,6 +689,7 @@ int
 ism_ctrl_attach(struct ism_port *p)
 {
 	pthread_mutex_init(&p->ctrl_lock, NULL);
+	p->state = ISM_LINK_STOPPED;
 	p->alarm_armed = true;
 	if (rte_eal_alarm_set(ISM_CTRL_PERIOD_US, ctrl_alarm, p) < 0) {
 		p->alarm_armed = false;
@@ -526,11 +728,14 @@ ism_ctrl_start(struct ism_port *p)
 	pthread_mutex_lock(&p->ctrl_lock);
 	p->started = true;
 	p->session = new_session(p->session);
-	p->peer_has_ours = false;
+	p->peer.has_ours = false;
 	p->last_hello_ms = 0;
+	p->last_search_log_ms = 0;
 	/* fresh rings (stop released the old ones); the peer learns our
 	 * new session from HELLO */
 	release_rx_dmbs(p);
+	set_state(p, p->peer_gid != 0 ? ISM_LINK_HANDSHAKE : ISM_LINK_SEARCHING,
+		  "port started");
 	ctrl_step(p);
 	ctrl_unlock(p);
 	return 0;
@@ -540,11 +745,16 @@ void
 ism_ctrl_stop(struct ism_port *p)
 {
 	pthread_mutex_lock(&p->ctrl_lock);
+	if (p->state == ISM_LINK_UP)
+		write_ctrl_rec(p, 0);	/* goodbye where no flood can lose it */
 	if (p->started && p->peer_gid != 0)
 		send_ctrl(p, ISM_CTRL_BYE, p->session);
-	link_down(p, "port stopped");
+	set_state(p, ISM_LINK_STOPPED, "port stopped");
+	if (p->drain_forget_gid)
+		p->peer_gid = 0;
+	p->drain_forget_gid = false;
 	p->started = false;
-	p->peer_has_ours = false;
+	p->peer.has_ours = false;
 	release_rx_dmbs(p);
 	ctrl_unlock(p);
 }
@@ -553,11 +763,11 @@ ism_ctrl_stop(struct ism_port *p)
 int
 ism_ctrl_rx_intr(struct ism_port *p, uint16_t qid, bool on)
 {
-	struct ism_rdmb peer = { p->peer_tok[qid], p->peer_dmb_size };
+	struct ism_rdmb peer = { p->peer.tok[qid], p->peer.dmb_size };
 	ism_be32_t flag = ism_be32(on);
 
 	p->rxq[qid]->intr_armed = on;
-	if (!(p->peer_tok_mask & (1u << qid)))
+	if (!(p->peer.tok_mask & (1u << qid)))
 		return 0;	/* told to the peer at link up */
 	return ism_move(p->dev, &peer, 0, ISM_RING_INTR_OFF, &flag,
 			sizeof(flag), false);
@@ -582,7 +792,6 @@ ism_ctrl_inject_event(struct ism_port *p, const struct ism_event *ev)
 {
 	pthread_mutex_lock(&p->ctrl_lock);
 	on_event(p, ev);
-	if (p->started && !p->link_up)
-		try_link_up(p);
+	try_link_up(p);
 	ctrl_unlock(p);
 }

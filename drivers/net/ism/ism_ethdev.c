@@ -690,10 +690,10 @@ rte_pmd_ism_get_peer_dmb(uint16_t port_id, uint16_t queue_id,
 	if (p == NULL)
 		return -ENODEV;
 	ism_ctrl_lock(p);
-	if (queue_id >= p->nb_queues || !(p->peer_tok_mask & (1u << queue_id)))
+	if (queue_id >= p->nb_queues || !(p->peer.tok_mask & (1u << queue_id)))
 		rc = -ENOTCONN;
 	else
-		*dmb = (struct ism_rdmb){ p->peer_tok[queue_id], p->peer_dmb_size };
+		*dmb = (struct ism_rdmb){ p->peer.tok[queue_id], p->peer.dmb_size };
 	ism_ctrl_unlock(p);
 	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "ism.h"
 #include "ism_ring.h"
+#include "ism_ctrl_proto.h"
 #include "ism_model.h"
 
 extern int ism_logtype;
@@ -63,6 +64,8 @@ struct ism_rxq {
 	uint32_t ring_size;
 	uint64_t cons;			/* consumed, ring bytes */
 	uint64_t cons_published;
+	uint64_t cons_seen;		/* cons at the end of a burst, for the
+					 * control plane's drain check */
 	struct ism_rdmb peer;		/* peer's RX DMB q: credit target */
 	struct ism_qctl ctl;
 	uint32_t epoch;			/* of the ring cursors in use */
@@ -111,19 +114,32 @@ struct ism_devargs {
 	struct rte_ether_addr mac;
 };
 
-/* Capabilities a port announces in READY; the peer's are informational
- * (telemetry) as long as every version speaks the same ring format. */
-#define ISM_CAP_RX_INTR		0x0001	/* honours the interrupt flag */
-#define ISM_CAP_SCATTER		0x0002	/* frames up to ISM_MAX_FRAME in chains */
-#define ISM_CAP_MULTI_SEG	0x0004	/* multi-segment TX */
-#define ISM_CAPS (ISM_CAP_RX_INTR | ISM_CAP_SCATTER | ISM_CAP_MULTI_SEG)
+/* How far a started port is with its peer; ism_ctrl.c moves it, in one
+ * place (set_state), and logs every move. See doc/guides/nics/ism.rst. */
+enum ism_link_state {
+	ISM_LINK_STOPPED,	/* port not started */
+	ISM_LINK_SEARCHING,	/* no peer GID yet (label, peer=any) */
+	ISM_LINK_DRAINING,	/* the peer's session ended: our RX queues read
+				 * what it published before the rings start over */
+	ISM_LINK_HANDSHAKE,	/* HELLO, TOKENS, READY with a known peer */
+	ISM_LINK_UP,
+};
 
-enum ism_ctrl_code {
-	ISM_CTRL_HELLO		= 0x4900,	/* info: see ism_ctrl.c */
-	ISM_CTRL_TOKENS		= 0x4910,	/* + first queue (0, 4, 8, 12) */
-	ISM_CTRL_READY		= 0x4920,
-	ISM_CTRL_HEARTBEAT	= 0x4921,
-	ISM_CTRL_BYE		= 0x4922,
+/* The port's view of the peer's current session, reset as a whole when
+ * that session ends. The peer's GID is not in it: a fixed peer= keeps it. */
+struct ism_peer {
+	bool hello;			/* its HELLO for this session seen */
+	bool mismatch;			/* a mismatch logged for it */
+	bool has_ours;			/* its READY for our session seen */
+	uint16_t session;
+	uint16_t version;
+	uint16_t caps;
+	uint16_t nq;
+	uint16_t mtu;
+	uint32_t dmb_size;
+	uint32_t tok_mask;
+	uint64_t tok[ISM_MAX_QUEUES];
+	uint32_t beat;			/* last heartbeat in its control record */
 };
 
 struct ism_port {
@@ -136,26 +152,25 @@ struct ism_port {
 	/* control plane, under ctrl_lock */
 	pthread_mutex_t ctrl_lock;
 	bool started;
-	bool link_up;
-	uint64_t peer_gid;
+	enum ism_link_state state;
+	bool link_up;			/* state == UP, for lock-free readers */
+	uint64_t peer_gid;		/* 0: not known (SEARCHING) */
+	struct ism_peer peer;
 	uint16_t session;		/* ours, new on every start */
 	uint16_t nb_queues;		/* configured queue pairs */
 	struct ism_dmb *rx_dmb[ISM_MAX_QUEUES];
 	struct ism_qconf qconf[ISM_MAX_QUEUES];		/* as last posted */
 	uint32_t ring_epoch;		/* bumped when the rings start over */
 	uint64_t rx_dmb_rgid;		/* the peer they were registered for */
-	bool peer_hello;
-	bool peer_mismatch;		/* logged for this peer session */
-	uint16_t peer_session;
-	uint16_t peer_version;
-	uint16_t peer_caps;
-	uint16_t peer_nq;
-	uint16_t peer_mtu;
-	uint32_t peer_dmb_size;
-	uint64_t peer_tok[ISM_MAX_QUEUES];
-	uint32_t peer_tok_mask;
-	bool peer_has_ours;		/* READY for our session seen */
 	uint64_t last_peer_ms;
+	uint64_t drain_since_ms;	/* DRAINING entered */
+	bool drain_forget_gid;		/* after DRAINING: find the peer anew */
+	uint32_t beat;			/* ours, in the peer's control record */
+	uint64_t last_search_log_ms;
+	uint64_t last_noise_log_ms;	/* foreign events, IEQ overruns */
+	uint64_t ieq_overruns_logged;	/* lib/ism's total when last said */
+	uint64_t ieq_overruns_base;	/* lib/ism's total at stats reset */
+	uint64_t foreign_logged;
 	uint64_t last_hello_ms;
 	uint64_t last_hb_ms;
 	uint64_t last_probe_ms;		/* QUERY_RGID of a silent peer */
@@ -169,6 +184,10 @@ struct ism_port {
 	/* control-plane counters */
 	uint64_t ctrl_events;
 	uint64_t ctrl_ignored;
+	uint64_t ctrl_foreign;		/* events from functions not our peer */
+	uint64_t ieq_overruns;		/* lib/ism's count, as of the last step */
+	uint64_t drain_timeouts;	/* rings discarded undrained */
+	uint64_t drain_discarded;	/* ring bytes they held */
 	uint64_t handshakes;
 	uint64_t link_downs;
 	uint64_t hb_missed;
@@ -200,6 +219,7 @@ void ism_ctrl_stop(struct ism_port *p);
 /* Caller holds the control lock. */
 int ism_ctrl_rx_intr(struct ism_port *p, uint16_t qid, bool on);
 void ism_ctrl_inject_event(struct ism_port *p, const struct ism_event *ev);
+const char *ism_link_state_name(enum ism_link_state s);
 void ism_ctrl_lock(struct ism_port *p);
 void ism_ctrl_unlock(struct ism_port *p);
 

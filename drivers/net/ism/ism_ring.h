@@ -15,6 +15,8 @@
  *   64       8     peer RX q       peer's consumer cursor of our TX ring
  *   128      4     peer RX q       non-zero: peer RX q armed interrupts,
  *                                  set sf when publishing our producer
+ *   192      8     peer control    DMB 0 only: the control record
+ *                                  (ism_ctrl_proto.h)
  *   256      ...   peer TX q       ring of records
  *
  * Cursors count bytes since the session started; position = cursor % ring
@@ -30,6 +32,7 @@
 #define ISM_RING_PROD_OFF	0
 #define ISM_RING_CREDIT_OFF	64
 #define ISM_RING_INTR_OFF	128
+#define ISM_RING_CTRL_OFF	192
 #define ISM_RING_DATA_OFF	256
 
 #define ISM_REC_MAGIC		0x15d0

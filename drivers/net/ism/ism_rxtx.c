@@ -55,6 +55,7 @@ ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c)
 	if (c->epoch != q->epoch) {
 		q->cons = 0;
 		q->cons_published = 0;
+		__atomic_store_n(&q->cons_seen, 0, __ATOMIC_RELEASE);
 		q->epoch = c->epoch;
 	}
 }
@@ -78,6 +79,7 @@ rx_publish(struct ism_rxq *q)
 {
 	ism_be64_t cur = ism_be64(q->cons);
 
+	__atomic_store_n(&q->cons_seen, q->cons, __ATOMIC_RELEASE);
 	if (q->peer.tok == 0 || q->cons == q->cons_published)
 		return;
 	if (ism_move(q->port->dev, &q->peer, 0, ISM_RING_CREDIT_OFF, &cur,
@@ -154,6 +156,13 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		 * wait for more data: the sender may be waiting for it */
 		if (unlikely(q->cons != q->cons_published))
 			rx_publish(q);
+		return 0;
+	}
+	if (unlikely(prod == 0)) {
+		/* our control plane reset the ring after we read all of it;
+		 * the new epoch that goes with it follows */
+		q->cons = q->cons_published = 0;
+		__atomic_store_n(&q->cons_seen, 0, __ATOMIC_RELEASE);
 		return 0;
 	}
 	if (unlikely(prod < q->cons || prod - q->cons > q->ring_size ||

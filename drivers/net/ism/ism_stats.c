@@ -33,6 +33,10 @@ struct port_xstat_def {
 static const struct port_xstat_def port_xstats[] = {
 	{ "ctrl_events", offsetof(struct ism_port, ctrl_events) },
 	{ "ctrl_events_ignored", offsetof(struct ism_port, ctrl_ignored) },
+	{ "ctrl_events_foreign", offsetof(struct ism_port, ctrl_foreign) },
+	{ "ieq_overruns", offsetof(struct ism_port, ieq_overruns) },
+	{ "rx_drain_timeouts", offsetof(struct ism_port, drain_timeouts) },
+	{ "rx_drain_discarded_bytes", offsetof(struct ism_port, drain_discarded) },
 	{ "gid_events", offsetof(struct ism_port, gid_events) },
 	{ "handshakes", offsetof(struct ism_port, handshakes) },
 	{ "link_downs", offsetof(struct ism_port, link_downs) },
@@ -110,6 +114,10 @@ ism_stats_reset(struct rte_eth_dev *eth)
 	}
 	p->ctrl_events = p->ctrl_ignored = p->gid_events = 0;
 	p->handshakes = p->link_downs = p->hb_missed = 0;
+	p->ctrl_foreign = p->drain_timeouts = p->drain_discarded = 0;
+	/* lib/ism's counter is not ours to reset: count from here on */
+	p->ieq_overruns_base += p->ieq_overruns;
+	p->ieq_overruns = 0;
 	return 0;
 }
 

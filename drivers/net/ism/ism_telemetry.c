@@ -42,12 +42,13 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	ism_ctrl_lock(p);
 	rte_tel_data_add_dict_u64(d, "peer_gid", p->peer_gid);
 	rte_tel_data_add_dict_int(d, "link_up", p->link_up);
+	rte_tel_data_add_dict_string(d, "state", ism_link_state_name(p->state));
 	rte_tel_data_add_dict_int(d, "session", p->session);
-	rte_tel_data_add_dict_int(d, "peer_session", p->peer_session);
-	rte_tel_data_add_dict_int(d, "peer_capabilities", p->peer_caps);
+	rte_tel_data_add_dict_int(d, "peer_session", p->peer.session);
+	rte_tel_data_add_dict_int(d, "peer_capabilities", p->peer.caps);
 	rte_tel_data_add_dict_int(d, "queue_pairs", p->nb_queues);
 	rte_tel_data_add_dict_int(d, "dmb_size", p->args.dmb_size);
-	rte_tel_data_add_dict_int(d, "peer_dmb_size", p->peer_dmb_size);
+	rte_tel_data_add_dict_int(d, "peer_dmb_size", p->peer.dmb_size);
 	rte_tel_data_add_dict_u64(d, "handshakes", p->handshakes);
 	rte_tel_data_add_dict_u64(d, "link_downs", p->link_downs);
 	ism_ctrl_unlock(p);

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A third function on the fabric floods one port of a linked pair with
+SIGNAL_IEQ events at full speed: the link stays up, traffic flows with
+exact counts, the overruns are counted and logged, and a handshake still
+completes under the flood. Output is TAP."""
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
+from testpmd_session import TestPmd, TestPmdError  # noqa: E402
+from tap import Tap  # noqa: E402
+
+tap = Tap()
+
+PLUGINS = sys.argv[1]
+FLOODER = sys.argv[2]
+FLOOD_S = float(os.environ.get("ISM_FLOOD_SECONDS", "10"))
+FABRIC = f"e2e-flood-{os.getpid()}"
+VDEV = f"net_ism0,fabric={FABRIC},pair=flood"
+
+
+def gid_of(t):
+    return t.telemetry("/ism/info,0")["/ism/info"]["gid"]
+
+
+def flood(gid, seconds):
+    return subprocess.Popen([FLOODER, FABRIC, hex(gid), str(seconds)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def flood_result(f):
+    out = f.communicate(timeout=60)[0]
+    tap.diag(out.strip())
+    return f.returncode == 0 and "flooded" in out
+
+
+def test_traffic_under_flood(a, b):
+    gid_b = gid_of(b)
+    since_a, since_b = a.mark(), b.mark()
+    b.cmd("set fwd rxonly")
+    b.cmd("start", r"rxonly packet forwarding")
+    a.cmd("set fwd txonly")
+    a.cmd("start", r"txonly packet forwarding")
+    f = flood(gid_b, FLOOD_S)
+    tap.check(flood_result(f), f"a third function flooded b for {FLOOD_S:.0f} s")
+    a.cmd("stop", r"Done|Telling cores to stop")
+    time.sleep(1)
+    b.cmd("stop", r"Done|Telling cores to stop")
+    sa, sb = a.stats(), b.stats()
+    tap.diag(f"a: {sa}\nb: {sb}")
+    down = a.wait(r"link down", 0, since_a) or b.wait(r"link down", 0, since_b)
+    tap.check(down is None, "no link down on either side during the flood")
+    tap.check(a.link_up(2) and b.link_up(2), "both links still up")
+    tap.check(sa["tx_packets"] > 100000,
+              f"traffic kept flowing ({sa['tx_packets']} frames)")
+    tap.check(sa["tx_packets"] == sb["rx_packets"] and sa["tx_bytes"] == sb["rx_bytes"],
+              "b received exactly what a's PMD accepted")
+    x = b.xstats()
+    tap.diag(f"b: ieq_overruns {x.get('ieq_overruns')}, "
+             f"ctrl_events_foreign {x.get('ctrl_events_foreign')}, "
+             f"heartbeats_missed {x.get('heartbeats_missed')}")
+    tap.check(x.get("ieq_overruns", 0) > 0 or x.get("ctrl_events_foreign", 0) > 0,
+              "the flood is counted in ieq_overruns / ctrl_events_foreign")
+    tap.check(x.get("heartbeats_missed") == 0, "no heartbeat missed at b")
+    tap.check(b.wait(r"another function signals this one", 0, since_b) is not None,
+              "b logged the flood (rate-limited)")
+
+
+def test_handshake_under_flood(a, b):
+    """b stays, a restarts while b is flooded: a's HELLO and b's READY must
+    still get through the overrunning event queue."""
+    gid_b = gid_of(b)
+    f = flood(gid_b, FLOOD_S + 20)
+    time.sleep(1)
+    a.quit()
+    t0 = time.monotonic()
+    a2 = TestPmd("a2", PLUGINS, VDEV, "0,1", 0)
+    ok = a2.ready() and a2.link_up(FLOOD_S + 15) and b.link_up(5)
+    took = time.monotonic() - t0
+    tap.check(ok, f"a restarted under the flood: link up after {took:.1f} s "
+              "(including testpmd start-up)")
+    if ok:
+        before = b.stats()["rx_packets"]
+        b.cmd("start", r"rxonly packet forwarding")
+        a2.cmd("set fwd txonly")
+        a2.cmd("start", r"txonly packet forwarding")
+        time.sleep(1)
+        a2.cmd("stop", r"Done|Telling cores to stop")
+        time.sleep(1)
+        b.cmd("stop", r"Done|Telling cores to stop")
+        sa = a2.stats()
+        got = b.stats()["rx_packets"] - before
+        tap.check(sa["tx_packets"] > 1000 and got == sa["tx_packets"],
+                  f"traffic after the handshake under the flood: exact ({got} frames)")
+    f.kill()
+    f.wait()
+    return a2
+
+
+def main():
+    a = b = None
+    try:
+        b = TestPmd("b", PLUGINS, VDEV, "0,1", 1)
+        a = TestPmd("a", PLUGINS, VDEV, "0,1", 0)
+        tap.check(a.ready() and b.ready() and a.link_up() and b.link_up(),
+                  "a linked pair")
+        test_traffic_under_flood(a, b)
+        a = test_handshake_under_flood(a, b)
+    except TestPmdError as e:
+        tap.check(False, f"testpmd session: {e}")
+    finally:
+        for t in (a, b):
+            if t is not None:
+                t.quit()
+        try:
+            os.unlink(f"/dev/shm/ism-fabric.{FABRIC}")
+        except OSError:
+            pass
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
