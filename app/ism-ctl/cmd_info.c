@@ -173,24 +173,11 @@ info_run(struct ctl *c, int argc, char **argv)
 	struct out *o = &c->out;
 	struct ism_info qi;
 	struct ctl_dev d;
-	char what[160];
 	int rc;
 
-	if (argc != 1) {
-		ctl_err("info takes one function address (see '" CTL_PROG " info --help')");
-		return CTL_EXIT_USAGE;
-	}
-	rc = ctl_open(c, argv[0], &d);
+	rc = ctl_open_query(c, "info", argc, argv, &d, &qi);
 	if (rc != 0)
 		return rc;
-	rc = ism_query_info(d.dev, &qi);
-	if (rc < 0) {
-		snprintf(what, sizeof(what), "QUERY_INFO failed: %s (device return code 0x%04x)",
-			 strerror(-rc), ism_last_ret(d.dev));
-		ctl_close(&d);
-		return ctl_fail(c, CTL_EXIT_DEVICE, argv[0], what,
-				"run with -v; the kernel log (dmesg) may say more");
-	}
 	out_begin(o);
 	show_function(o, &d);
 	show_query_info(o, &qi);

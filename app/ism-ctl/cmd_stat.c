@@ -58,25 +58,20 @@ stat_run(struct ctl *c, int argc, char **argv)
 	struct ism_dev_stats ls;
 	struct ism_info qi;
 	struct ctl_dev d;
-	char what[160];
 	int rc;
 
-	if (argc != 1) {
-		ctl_err("stat takes one function address (see '" CTL_PROG " stat --help')");
-		return CTL_EXIT_USAGE;
-	}
-	rc = ctl_open(c, argv[0], &d);
+	rc = ctl_open_query(c, "stat", argc, argv, &d, &qi);
 	if (rc != 0)
 		return rc;
-	rc = ism_query_info(d.dev, &qi);
-	if (rc == 0)
-		rc = ism_vfio_stats_get(ism_dev_transport(d.dev), &vs);
+	rc = ism_vfio_stats_get(ism_dev_transport(d.dev), &vs);
 	if (rc < 0) {
-		snprintf(what, sizeof(what), "QUERY_INFO failed: %s (device return code 0x%04x)",
-			 strerror(-rc), ism_last_ret(d.dev));
+		char what[96];
+
+		snprintf(what, sizeof(what), "the vfio transport gives no counters: %s",
+			 strerror(-rc));
 		ctl_close(&d);
 		return ctl_fail(c, CTL_EXIT_DEVICE, argv[0], what,
-				"run with -v; the kernel log (dmesg) may say more");
+				"run with -v for the library's messages");
 	}
 	ism_dev_stats(d.dev, &ls);
 	out_begin(o);

@@ -76,6 +76,11 @@ struct ctl_dev {
  */
 int ctl_open(struct ctl *c, const char *addr, struct ctl_dev *d);
 void ctl_close(struct ctl_dev *d);
+/* What info and stat begin with: @argv names one address; ctl_open() it
+ * and QUERY_INFO into @qi. On failure the function is closed again, the
+ * failure said, and the exit code returned; 0 on success. */
+int ctl_open_query(struct ctl *c, const char *cmd, int argc, char **argv,
+		   struct ctl_dev *d, struct ism_info *qi);
 
 /* The one command that makes @fn usable (a rebind), or "" when no single
  * command does (fn->why then says what to check). */

@@ -111,10 +111,36 @@ ctl_open(struct ctl *c, const char *addr, struct ctl_dev *d)
 				"raise the locked-memory limit (ulimit -l, or LimitMEMLOCK= in a systemd unit)");
 	}
 	if (rc < 0) {
-		snprintf(what, sizeof(what), "the device did not start (REG_SBA, REG_IEQ, READ_GID, QUERY_INFO): %s",
+		snprintf(what, sizeof(what), "the device did not start (REG_SBA, REG_IEQ, READ_GID): %s",
 			 strerror(-rc));
 		return ctl_fail(c, CTL_EXIT_DEVICE, d->fn.addr, what,
 				"run with -v for the device's return codes; the kernel log (dmesg) may say more");
+	}
+	return 0;
+}
+
+int
+ctl_open_query(struct ctl *c, const char *cmd, int argc, char **argv,
+	       struct ctl_dev *d, struct ism_info *qi)
+{
+	char what[160];
+	int rc;
+
+	if (argc != 1) {
+		ctl_err("%s takes one function address (see '" CTL_PROG " %s --help')",
+			cmd, cmd);
+		return CTL_EXIT_USAGE;
+	}
+	rc = ctl_open(c, argv[0], d);
+	if (rc != 0)
+		return rc;
+	rc = ism_query_info(d->dev, qi);
+	if (rc < 0) {
+		snprintf(what, sizeof(what), "QUERY_INFO failed: %s (device return code 0x%04x)",
+			 strerror(-rc), ism_last_ret(d->dev));
+		ctl_close(d);
+		return ctl_fail(c, CTL_EXIT_DEVICE, argv[0], what,
+				"run with -v; the kernel log (dmesg) may say more");
 	}
 	return 0;
 }

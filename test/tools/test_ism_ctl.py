@@ -270,6 +270,7 @@ def test_usage(ctl):
                   f"{cmd} --help")
     for args, what in ((["bogus"], "an unknown command"), ([], "no command"),
                        (["info"], "info without an address"),
+                       (["stat", A, B], "stat with two addresses"),
                        (["--path", "x", "list"], "a bad --path"),
                        (["ping", A, "1", "--vlan", "5000"], "a bad --vlan")):
         check_rc(ctl.run(CTL, *args), 1, f"usage error: {what}")
