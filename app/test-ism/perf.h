@@ -219,8 +219,10 @@ uint64_t perf_echo(struct ism_dev *dev, struct ism_dmb *own,
 /* The DMB length a pingpong of @max_size bytes needs. */
 uint32_t perf_rtt_dmb_len(uint32_t max_size);
 
-/* Sort @v (@n round trips in ns) and fill the row's percentiles. */
-void perf_percentiles(uint64_t *v, uint64_t n, struct perf_row *row);
+/* A pingpong row of @size bytes: @n round trips (@v, in ns, sorted here)
+ * and @lost ones, measured since @t0 (perf_now()): rate and percentiles. */
+void perf_rtt_row(struct perf_row *row, uint32_t size, double t0,
+		  uint64_t *v, uint64_t n, uint64_t lost);
 
 /* perf_report.c */
 void perf_print_table(const struct perf_build *b, const struct perf_report *r);

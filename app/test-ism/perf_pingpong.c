@@ -66,7 +66,7 @@ measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 			;
 		for (;;) {
 			if (rte_eth_rx_burst(o->tx_port, 0, &r, 1) == 1) {
-				/* in ns, as perf_percentiles() takes them */
+				/* in ns, as perf_rtt_row() takes them */
 				samples[n++] = (uint64_t)((double)(rte_rdtsc() - start) *
 							  1e9 / hz);
 				rte_pktmbuf_free(r);
@@ -84,13 +84,7 @@ measure(const struct perf_opts *o, struct rte_mempool *mp, uint32_t size,
 	}
 	if (n == 0)
 		return -1;
-	snprintf(row->what, sizeof(row->what), "pingpong");
-	row->size = size;
-	row->seconds = perf_now() - t0;
-	row->count = n;
-	row->ops = (double)n / row->seconds;
-	row->lost = lost;
-	perf_percentiles(samples, n, row);
+	perf_rtt_row(row, size, t0, samples, n, lost);
 	return 0;
 }
 

@@ -204,8 +204,15 @@ cmp_u64(const void *a, const void *b)
 }
 
 void
-perf_percentiles(uint64_t *v, uint64_t n, struct perf_row *row)
+perf_rtt_row(struct perf_row *row, uint32_t size, double t0, uint64_t *v,
+	     uint64_t n, uint64_t lost)
 {
+	snprintf(row->what, sizeof(row->what), "pingpong");
+	row->size = size;
+	row->seconds = perf_now() - t0;
+	row->count = n;
+	row->ops = (double)n / row->seconds;
+	row->lost = lost;
 	qsort(v, n, sizeof(v[0]), cmp_u64);
 	row->p50_us = (double)v[(uint64_t)(0.50 * (double)(n - 1))] / 1e3;
 	row->p99_us = (double)v[(uint64_t)(0.99 * (double)(n - 1))] / 1e3;
@@ -272,19 +279,13 @@ measure(struct pinger *p, uint32_t size, struct perf_row *row)
 	}
 	if (n == 0)
 		return -1;
-	snprintf(row->what, sizeof(row->what), "pingpong");
-	row->size = size;
-	row->seconds = perf_now() - t0;
-	row->count = n;
-	row->ops = (double)n / row->seconds;
-	row->lost = lost;
+	perf_rtt_row(row, size, t0, p->samples, n, lost);
 	row->bad = bad;
 	if (pw && perf_fn_pwrites(p->fn, &pw1)) {
 		row->have_pwrites = true;
 		row->pwrites = pw1 - pw0;
 		row->pwrites_per_s = (double)row->pwrites / row->seconds;
 	}
-	perf_percentiles(p->samples, n, row);
 	return 0;
 }
 
