@@ -6,7 +6,11 @@
  * (never a link up with a mismatched or incomplete peer) and never crash.
  *
  * Input: records of 20 bytes: be32 type, be32 code, be64 info, u8 flags
- * (bit 0: from the peer, else from a stranger), 3 bytes ignored.
+ * (bit 0: from the peer, else from a stranger; bit 1: a control code;
+ * bit 2: a well-formed message of that code, built with the encoders of
+ * ism_ctrl_proto.h from the info bytes; bit 3: instead of an event, the
+ * peer stores info as the control record in the port's DMB 0), 3 bytes
+ * ignored.
  */
 #include <string.h>
 
@@ -60,6 +64,53 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* A message the port could accept: a matching configuration, its own
+ * session in READY, the tokens of the peer's (absent) DMBs. */
+static uint64_t
+well_formed(uint32_t code, uint64_t info)
+{
+	if (code == ISM_CTRL_HELLO) {
+		struct ism_ctrl_hello h = {
+			.version = ISM_CTRL_VERSION,
+			.queues = (uint8_t)(1 + (info & 1)),
+			.mtu = RTE_ETHER_MTU,
+			.dmb_pages = (uint16_t)(4 + ((info >> 8) & 0xff)),
+			.session = (uint16_t)(info >> 16) & 3,
+		};
+
+		return ism_ctrl_hello_encode(&h);
+	}
+	if (code == ISM_CTRL_READY) {
+		struct ism_ctrl_ready r = {
+			.peer_session = port->session,
+			.session = (uint16_t)(info >> 16) & 3,
+			.caps = ISM_CAPS,
+		};
+
+		return ism_ctrl_ready_encode(&r);
+	}
+	if (code >= ISM_CTRL_TOKENS && code < ISM_CTRL_TOKENS + ISM_MAX_QUEUES)
+		return ism_ctrl_tokens_put(ism_ctrl_tokens_put(0, 0, info << 32), 1,
+					   info);
+	return info & 3;	/* BYE, HEARTBEAT: one of few sessions */
+}
+
+/* What only the peer can write: its control record in our DMB 0. */
+static void
+store_record(uint64_t info)
+{
+	struct ism_rdmb d = { 0, 0 };
+	uint64_t rec = info;
+
+	ism_ctrl_lock(port);
+	if (port->rx_dmb[0] != NULL && port->rx_dmb_rgid == ism_dev_gid(peer))
+		d = (struct ism_rdmb){ port->rx_dmb[0]->tok, port->rx_dmb[0]->len };
+	ism_ctrl_unlock(port);
+	if (d.tok != 0)
+		(void)ism_move(peer, &d, 0, ISM_RING_CTRL_OFF, &rec, sizeof(rec),
+			       false);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -75,7 +126,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ev.info = fuzz_get64(data + 8);
 		ev.tok = (data[16] & 1) ? peer_gid : peer_gid ^ 0x100;
 		ev.time = 1;
-		ism_ctrl_inject_event(port, &ev);
+		if (data[16] & 4)
+			ev.info = well_formed(ev.code, ev.info);
+		if (data[16] & 8)
+			store_record(ev.info);
+		else
+			ism_ctrl_inject_event(port, &ev);
 
 		ism_ctrl_lock(port);
 		if ((port->state == ISM_LINK_UP) != port->link_up)
