@@ -21,7 +21,14 @@
  *    from the buffers @iov, starting @skip bytes into iov[0]. Without it
  *    lib/ism gathers them into a bounce buffer and calls write(): a
  *    transport that copies anyway (the model) saves a copy by offering it.
- *  - all calls return 0 or a negative errno.
+ *  - set_label() and find_peer() are optional: label discovery, for
+ *    fabrics that have a directory of their functions (the software
+ *    model). set_label() publishes a label (1..31 characters) for this
+ *    function; find_peer() stores in @gids the GIDs of at most @n other
+ *    live functions carrying @label and returns how many there are (which
+ *    may be more than @n). Real hardware has no such directory: the vfio
+ *    transport leaves both NULL, and a user gives the peer's GID instead.
+ *  - all calls return 0 (or a count) or a negative errno.
  */
 
 #include <stddef.h>
@@ -52,6 +59,9 @@ struct ism_transport_ops {
 	int (*writev)(struct ism_transport *t, unsigned int bar, uint64_t off,
 		      const struct iovec *iov, int iovcnt, size_t skip,
 		      size_t len);
+	int (*set_label)(struct ism_transport *t, const char *label);
+	int (*find_peer)(struct ism_transport *t, const char *label,
+			 uint64_t *gids, int n);
 };
 
 struct ism_transport {

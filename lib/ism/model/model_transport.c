@@ -150,6 +150,8 @@ static const struct ism_transport_ops model_ops = {
 	.irq_ack = model_irq_ack,
 	.close = model_close,
 	.writev = model_writev,
+	.set_label = ism_model_set_label,	/* model_label.c */
+	.find_peer = ism_model_find_label,
 };
 
 static int
