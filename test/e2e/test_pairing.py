@@ -82,12 +82,32 @@ def test_no_pairing_devarg():
     t.quit()
 
 
+def test_lib_log_in_rte_log():
+    """lib/ism's own messages reach the application through rte_log, with
+    the driver's log type (not written straight to stderr)."""
+    name = f"{FABRIC}-junk"
+    path = f"/dev/shm/ism-fabric.{name}"
+    with open(path, "wb") as f:
+        f.write(b"\x5a" * 65536)
+    try:
+        t = TestPmd("d", PLUGINS, f"net_ism0,fabric={name},pair=x", "0,1", 0,
+                    extra_eal=["--log-level", "pmd.net.ism:info"])
+        m = t.wait(r"^net_ism: ism: .*ism-fabric\.%s" % re.escape(name), 20)
+        tap.check(m is not None,
+                  "lib/ism's message about a foreign file comes through rte_log "
+                  "(pmd.net.ism)")
+        t.quit()
+    finally:
+        os.unlink(path)
+
+
 def main():
     a = b = None
     try:
         a, b = test_any_any()
         a, b = test_any_and_gid(a, b)
         test_no_pairing_devarg()
+        test_lib_log_in_rte_log()
     except TestPmdError as e:
         tap.check(False, f"testpmd session: {e}")
     finally:

@@ -174,7 +174,7 @@ set_state(struct ism_port *p, enum ism_link_state to, const char *why)
 
 	if (from == to)
 		return;
-	p->state = to;
+	__atomic_store_n(&p->state, to, __ATOMIC_RELEASE);
 	if (from == ISM_LINK_UP)
 		leave_up(p);
 	if (to == ISM_LINK_UP)
@@ -468,13 +468,35 @@ on_event(void *arg, const struct ism_event *ev)
 		p->ctrl_ignored++;
 }
 
+/*
+ * Label discovery, an optional transport operation (the model has it, real
+ * hardware does not). It may wait for a lock other processes share (the
+ * model's fabric), so it runs before the control lock is taken: a stalled
+ * neighbour then delays the search, not every ethdev call on this port.
+ */
+struct label_hit {
+	int n;			/* -1: not looked up */
+	uint64_t gids[2];
+};
+
 static void
-discover_peer(struct ism_port *p, uint64_t now)
+find_by_label(struct ism_port *p, struct label_hit *hit)
 {
 	struct ism_transport *t = ism_dev_transport(p->dev);
+
+	hit->n = -1;
+	if (p->args.pair[0] == '\0' || t->ops->find_peer == NULL ||
+	    __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != ISM_LINK_SEARCHING)
+		return;
+	hit->n = t->ops->find_peer(t, p->args.pair, hit->gids,
+				   (int)RTE_DIM(hit->gids));
+}
+
+static void
+discover_peer(struct ism_port *p, uint64_t now, const struct label_hit *hit)
+{
 	bool say = now - p->last_search_log_ms >= SEARCH_LOG_PERIOD_MS;
-	uint64_t gids[2];
-	int n;
+	int n = hit != NULL ? hit->n : -1;
 
 	if (p->args.peer_any) {
 		if (say && p->last_search_log_ms != 0)
@@ -494,9 +516,10 @@ discover_peer(struct ism_port *p, uint64_t now)
 			p->last_search_log_ms = now;
 		return;
 	}
-	n = ism_model_find_label(t, p->args.pair, gids, 2);
+	if (n < 0)
+		return;		/* not looked up in this step */
 	if (n == 1) {
-		p->peer_gid = gids[0];
+		p->peer_gid = hit->gids[0];
 		PORT_LOG(p, INFO, "paired by label '%s' with %016" PRIx64,
 			 p->args.pair, p->peer_gid);
 		return;
@@ -627,7 +650,7 @@ note_noise(struct ism_port *p, uint64_t now)
 }
 
 static void
-ctrl_step(struct ism_port *p)
+ctrl_step(struct ism_port *p, const struct label_hit *hit)
 {
 	uint64_t now;
 
@@ -638,7 +661,7 @@ ctrl_step(struct ism_port *p)
 	case ISM_LINK_STOPPED:
 		return;
 	case ISM_LINK_SEARCHING:
-		discover_peer(p, now);
+		discover_peer(p, now, hit);
 		if (p->peer_gid == 0)
 			return;
 		p->last_peer_ms = now;
@@ -673,10 +696,12 @@ static void
 ctrl_alarm(void *arg)
 {
 	struct ism_port *p = arg;
+	struct label_hit hit;
 
+	find_by_label(p, &hit);
 	pthread_mutex_lock(&p->ctrl_lock);
 	if (p->alarm_armed) {
-		ctrl_step(p);
+		ctrl_step(p, &hit);
 		if (rte_eal_alarm_set(ISM_CTRL_PERIOD_US, ctrl_alarm, p) < 0) {
 			PORT_LOG(p, ERR, "cannot re-arm the control alarm: the link will not change any more");
 			p->alarm_armed = false;
@@ -736,7 +761,7 @@ ism_ctrl_start(struct ism_port *p)
 	release_rx_dmbs(p);
 	set_state(p, p->peer_gid != 0 ? ISM_LINK_HANDSHAKE : ISM_LINK_SEARCHING,
 		  "port started");
-	ctrl_step(p);
+	ctrl_step(p, NULL);
 	ctrl_unlock(p);
 	return 0;
 }

@@ -24,6 +24,14 @@
 
 RTE_LOG_REGISTER(ism_logtype, pmd.net.ism, NOTICE);
 
+/* lib/ism's messages (syslog levels; EAL's are one higher) go to this
+ * driver's log type: --log-level=pmd.net.ism:debug shows them too. */
+static void
+lib_log(int level, const char *msg)
+{
+	rte_log((uint32_t)level + 1, ism_logtype, "net_ism: ism: %s\n", msg);
+}
+
 uint64_t
 ism_now_ms(void)
 {
@@ -423,7 +431,8 @@ port_init(struct rte_eth_dev *eth, struct ism_transport *t, const char *name,
 		return rc;
 	}
 	if (args->pair[0] != '\0') {
-		rc = ism_model_set_label(t, args->pair);
+		rc = t->ops->set_label != NULL && t->ops->find_peer != NULL ?
+			t->ops->set_label(t, args->pair) : -ENOTSUP;
 		if (rc < 0) {
 			PORT_LOG(p, ERR, "cannot publish label '%s': %s",
 				 args->pair, strerror(-rc));
@@ -630,6 +639,7 @@ RTE_PMD_REGISTER_VFIO_ISM(net_ism, ism_vfio_driver);
 
 RTE_INIT(ism_init)
 {
+	ism_set_log_fn(lib_log);
 	ism_telemetry_init();
 }
 
