@@ -91,6 +91,37 @@ vism_sysfs_create(char *root, size_t len)
 	return vism_sysfs_init(root);
 }
 
+static char owned_root[PATH_MAX];
+static pid_t owned_by;
+
+static void
+remove_owned(void)
+{
+	/* a forked child exits without taking its parent's tree along */
+	if (owned_root[0] != '\0' && getpid() == owned_by)
+		vism_sysfs_destroy(owned_root);
+}
+
+const char *
+vism_sysfs_create_owned(const char *env)
+{
+	int rc;
+
+	if (owned_root[0] != '\0')
+		return owned_root;
+	rc = vism_sysfs_create(owned_root, sizeof(owned_root));
+	if (rc < 0) {
+		owned_root[0] = '\0';
+		errno = -rc;
+		return NULL;
+	}
+	owned_by = getpid();
+	atexit(remove_owned);
+	if (env != NULL)
+		setenv(env, owned_root, 1);
+	return owned_root;
+}
+
 static int
 dev_dir(const char *root, const char *addr, char *buf, size_t len)
 {

@@ -27,6 +27,11 @@ struct vism_fn {
 
 /* Make an empty tree in a new directory under $TMPDIR (or /tmp). */
 int vism_sysfs_create(char *root, size_t len);
+/* The process's own tree, made by vism_sysfs_create() on the first call
+ * and removed when the process that made it exits (not by its forked
+ * children); @env (if not NULL) is set to its path, so that the code under
+ * test reads it. The same path on every call; NULL with errno on failure. */
+const char *vism_sysfs_create_owned(const char *env);
 /* Make an empty tree in @root (created if needed). */
 int vism_sysfs_init(const char *root);
 int vism_sysfs_add(const char *root, const struct vism_fn *fn);

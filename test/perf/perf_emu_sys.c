@@ -24,18 +24,8 @@
 
 #define TREE_ENV	"ISM_PERF_EMU_TREE"
 
-static char root[256];
-static pid_t root_owner;
-
-static void
-remove_tree(void)
-{
-	if (root[0] != '\0' && getpid() == root_owner)
-		vism_sysfs_destroy(root);
-}
-
 static int
-add_function(const char *spec, int group)
+add_function(const char *root, const char *spec, int group)
 {
 	char *s = strdup(spec), emu[512];
 	struct vism_fn fn;
@@ -61,25 +51,29 @@ add_function(const char *spec, int group)
 static void
 make_tree(void)
 {
-	const char *list = getenv(TREE_ENV);
+	const char *list = getenv(TREE_ENV), *root;
 	char *copy, *save = NULL, *spec;
 	int group = 1;
 
-	if (list == NULL || getenv(ISM_VFIO_SYSFS_ENV) != NULL || root[0] != '\0')
+	if (list == NULL || getenv(ISM_VFIO_SYSFS_ENV) != NULL)
 		return;
-	if (vism_sysfs_create(root, sizeof(root)) < 0) {
-		fprintf(stderr, "ism-perf-emu: cannot make a fake sysfs tree\n");
+	root = vism_sysfs_create_owned(NULL);
+	if (root == NULL) {
+		fprintf(stderr, "ism-perf-emu: cannot make a fake sysfs tree in $TMPDIR (or /tmp): %s\n",
+			strerror(errno));
 		exit(1);
 	}
-	root_owner = getpid();
-	atexit(remove_tree);
 	copy = strdup(list);
+	if (copy == NULL) {
+		fprintf(stderr, "ism-perf-emu: out of memory\n");
+		exit(1);
+	}
 	for (spec = strtok_r(copy, ";", &save); spec != NULL;
 	     spec = strtok_r(NULL, ";", &save))
-		if (add_function(spec, group++) < 0)
+		if (add_function(root, spec, group++) < 0)
 			exit(1);
 	free(copy);
-	/* the emulation serves the tree this names */
+	/* the emulation serves the tree this names, now that it is complete */
 	setenv(ISM_VFIO_SYSFS_ENV, root, 1);
 }
 

@@ -8,15 +8,7 @@
 
 #include "vfio_test.h"
 
-static char root[256];
-static pid_t root_owner;
-
-static void
-remove_tree(void)
-{
-	if (root[0] != '\0' && getpid() == root_owner)
-		vism_sysfs_destroy(root);
-}
+static const char *root = "";
 
 void
 vt_init(void)
@@ -24,14 +16,12 @@ vt_init(void)
 	if (root[0] != '\0')
 		return;
 	tu_private_fabric_dir();
-	if (vism_sysfs_create(root, sizeof(root)) < 0) {
-		fprintf(stderr, "cannot make a fake sysfs tree\n");
+	/* the emulation is active for the tree this names */
+	root = vism_sysfs_create_owned(ISM_VFIO_SYSFS_ENV);
+	if (root == NULL) {
+		fprintf(stderr, "cannot make a fake sysfs tree: %s\n", strerror(errno));
 		exit(99);
 	}
-	root_owner = getpid();
-	atexit(remove_tree);
-	/* the emulation is active for the tree this names */
-	setenv(ISM_VFIO_SYSFS_ENV, root, 1);
 }
 
 const char *
