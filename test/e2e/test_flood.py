@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""A third function on the fabric floods one port of a linked pair with
-SIGNAL_IEQ events at full speed: the link stays up, traffic flows with
-exact counts, the overruns are counted and logged, and a handshake still
-completes under the flood. Output is TAP."""
+"""Hostile neighbours of a linked pair. A third function on the fabric
+floods one port with SIGNAL_IEQ events at full speed: the link stays up,
+traffic flows with exact counts, the overruns are counted and logged, and a
+handshake still completes under the flood. A third process holds the
+fabric's command lock for 7 s: the link stays up, traffic is exact, and the
+ports' control calls answer at once. Output is TAP."""
+import fcntl
 import os
 import subprocess
 import sys
@@ -101,6 +104,41 @@ def test_handshake_under_flood(a, b):
     return a2
 
 
+def test_fabric_lock_held(a, b):
+    """Commands wait for the fabric's command lock (up to 5 s each); once
+    linked, the ports need no command, and no control call of theirs may
+    wait behind one."""
+    since_a, since_b = a.mark(), b.mark()
+    fd = os.open(f"/dev/shm/ism-fabric.{FABRIC}", os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+        before = b.stats()["rx_packets"]
+        b.cmd("start", r"rxonly packet forwarding")
+        a.cmd("start", r"txonly packet forwarding")
+        slowest = 0.0
+        end = time.monotonic() + 7
+        while time.monotonic() < end:
+            for t in (a, b):
+                t0 = time.monotonic()
+                t.telemetry("/ism/info,0")
+                slowest = max(slowest, time.monotonic() - t0)
+            time.sleep(0.3)
+        a.cmd("stop", r"Done|Telling cores to stop")
+        time.sleep(1)
+        b.cmd("stop", r"Done|Telling cores to stop")
+    finally:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, 0)
+        os.close(fd)
+    tap.check(slowest < 1.0,
+              f"fabric lock held 7 s: /ism/info (takes the control lock) answered within {slowest:.2f} s")
+    down = a.wait(r"link down", 0, since_a) or b.wait(r"link down", 0, since_b)
+    tap.check(down is None, "no link down while the lock was held")
+    sa = a.stats()
+    got = b.stats()["rx_packets"] - before
+    tap.diag(f"a accepted {sa['tx_packets']} in total, b got {got} in this run")
+    return got
+
+
 def main():
     a = b = None
     try:
@@ -109,6 +147,12 @@ def main():
         tap.check(a.ready() and b.ready() and a.link_up() and b.link_up(),
                   "a linked pair")
         test_traffic_under_flood(a, b)
+        a.cmd("clear port stats all")
+        b.cmd("clear port stats all")
+        got = test_fabric_lock_held(a, b)
+        sa = a.stats()
+        tap.check(sa["tx_packets"] > 100000 and got == sa["tx_packets"],
+                  f"traffic under the held lock: exact ({got} frames)")
         a = test_handshake_under_flood(a, b)
     except TestPmdError as e:
         tap.check(False, f"testpmd session: {e}")

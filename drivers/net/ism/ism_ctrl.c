@@ -52,14 +52,32 @@ ism_link_state_name(enum ism_link_state s)
 	return (unsigned int)s < RTE_DIM(state_names) ? state_names[s] : "?";
 }
 
+/* Queued; ctrl_unlock() sends it. A full outbox drops the event: every
+ * event but BYE is repeated until answered, and BYE has the record. */
 static void
 send_ctrl(struct ism_port *p, uint32_t code, uint64_t info)
 {
-	int rc = ism_signal(p->dev, p->peer_gid, code, info, false);
+	struct ism_outbox *o = &p->outbox;
 
-	if (rc < 0)
-		PORT_LOG(p, DEBUG, "control event 0x%x to %016" PRIx64 " failed: %s",
-			 code, p->peer_gid, strerror(-rc));
+	if (o->n > 0 && o->gid != p->peer_gid)
+		o->n = 0;	/* for a peer we no longer have */
+	if (o->n == ISM_CTRL_OUTBOX)
+		return;
+	o->gid = p->peer_gid;
+	o->code[o->n] = code;
+	o->info[o->n++] = info;
+}
+
+static void
+outbox_send(struct ism_port *p, const struct ism_outbox *o)
+{
+	for (uint16_t i = 0; i < o->n; i++) {
+		int rc = ism_signal(p->dev, o->gid, o->code[i], o->info[i], false);
+
+		if (rc < 0)
+			PORT_LOG(p, DEBUG, "control event 0x%x to %016" PRIx64 " failed: %s",
+				 o->code[i], o->gid, strerror(-rc));
+	}
 }
 
 static bool
@@ -685,9 +703,12 @@ static void
 ctrl_unlock(struct ism_port *p)
 {
 	bool lsc = p->lsc_pending;
+	struct ism_outbox o = p->outbox;
 
 	p->lsc_pending = false;
+	p->outbox.n = 0;
 	pthread_mutex_unlock(&p->ctrl_lock);
+	outbox_send(p, &o);
 	if (lsc)
 		rte_eth_dev_callback_process(p->eth, RTE_ETH_EVENT_INTR_LSC, NULL);
 }

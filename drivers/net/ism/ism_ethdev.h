@@ -142,6 +142,19 @@ struct ism_peer {
 	uint32_t beat;			/* last heartbeat in its control record */
 };
 
+/*
+ * Control events wait here until the control lock is released: on the
+ * model a SIGNAL_IEQ may wait seconds for a fabric lock another process
+ * holds, and that must not hold every ethdev call on the port meanwhile.
+ */
+#define ISM_CTRL_OUTBOX		8	/* HELLO, 4 TOKENS, READY, BYE */
+struct ism_outbox {
+	uint16_t n;
+	uint64_t gid;
+	uint32_t code[ISM_CTRL_OUTBOX];
+	uint64_t info[ISM_CTRL_OUTBOX];
+};
+
 struct ism_port {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	struct rte_eth_dev *eth;
@@ -176,6 +189,7 @@ struct ism_port {
 	uint64_t last_probe_ms;		/* QUERY_RGID of a silent peer */
 	bool alarm_armed;
 	bool lsc_pending;		/* delivered after ctrl_lock is released */
+	struct ism_outbox outbox;	/* sent after ctrl_lock is released */
 
 	struct ism_rxq *rxq[ISM_MAX_QUEUES];
 	struct ism_txq *txq[ISM_MAX_QUEUES];
