@@ -115,7 +115,9 @@ test_full(void)
 static void
 test_names_and_mode(void)
 {
-	struct ism_model_opts opts = { .mode = 0640 };
+	struct ism_model_opts opts = { .mode = 0640, .share_group = 1,
+				       .share_gid = getegid() };
+	struct ism_model_opts unshared = { .mode = 0640 };
 	char name[80], path[256];
 	struct ism_transport *t;
 	struct stat st;
@@ -133,7 +135,9 @@ test_names_and_mode(void)
 	stat(path, &st);
 	CHECK((st.st_mode & 0777) == 0600,
 	      "created with mode 0600 (is %o)", st.st_mode & 0777);
-	CHECK_EQ(ism_model_attach("shared", &opts, &t), 0, "fabric with mode 0640");
+	CHECK_EQ(ism_model_attach("shared", &unshared, &t), -EINVAL,
+		 "mode 0640 without share_group is refused");
+	CHECK_EQ(ism_model_attach("shared", &opts, &t), 0, "fabric with mode 0640, shared with our group");
 	ism_model_path("shared", path, sizeof(path));
 	memset(&st, 0, sizeof(st));
 	stat(path, &st);

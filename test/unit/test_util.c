@@ -12,26 +12,34 @@
 static char fabric_dir[128];
 static pid_t fabric_dir_owner;
 
+/* Remove @dir, its files, and its directories of files (the fabrics'
+ * FIFO directories). */
 static void
-remove_fabric_dir(void)
+remove_tree(const char *dir, int depth)
 {
 	char path[512];
 	struct dirent *de;
 	DIR *d;
 
-	if (getpid() != fabric_dir_owner)
-		return;
-	d = opendir(fabric_dir);
+	d = opendir(dir);
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", fabric_dir, de->d_name);
-		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) < 0 && errno == EISDIR && depth > 0)
+			remove_tree(path, depth - 1);
 	}
 	closedir(d);
-	rmdir(fabric_dir);
+	rmdir(dir);
+}
+
+static void
+remove_fabric_dir(void)
+{
+	if (getpid() == fabric_dir_owner)
+		remove_tree(fabric_dir, 1);
 }
 
 void

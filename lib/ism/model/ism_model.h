@@ -19,6 +19,10 @@
  * Command return codes: enum ism_ret_code in ism_proto.h.
  *
  * Attach errors:
+ *   -EPERM            the fabric file or its FIFO directory belongs to
+ *                     another user, is open to group/other (see
+ *                     struct ism_model_opts) or is not a regular file
+ *   -ELOOP            the fabric path is a symbolic link
  *   -EPROTO           the file is not an ISM fabric (bad magic)
  *   -EPROTONOSUPPORT  the fabric has another layout version
  *   -EBADMSG          the fabric header is corrupted or the file truncated
@@ -49,9 +53,22 @@ extern "C" {
 /* Directory of fabric files; ISM_MODEL_DIR in the environment overrides. */
 #define ISM_MODEL_DEFAULT_DIR	"/dev/shm"
 
+/*
+ * Who may attach: whoever can open the fabric file reads every DMB in it.
+ * By default a fabric is private to its owner: it is created with mode
+ * 0600, and an existing file is attached to only if it is a regular file
+ * of the caller (effective uid) with no group or other access. With
+ * share_group, a fabric of group share_gid with mode 0640/0660 may also
+ * belong to another user of that group, and a new one is created so
+ * (mode 0660 unless @mode says otherwise). Other access is never allowed.
+ */
 struct ism_model_opts {
 	size_t heap_size;	/* DMA memory of the fabric; 0 = default */
-	mode_t mode;		/* file mode when created; 0 = 0600 */
+	mode_t mode;		/* file mode when created; 0 = 0600 (0660
+				 * with share_group); group bits only with
+				 * share_group, other bits never */
+	int share_group;	/* nonzero: share with group share_gid */
+	gid_t share_gid;
 };
 
 /* Attach a new function to fabric @name, creating the fabric if needed.

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the model device writes into a function's memory: IEQ entries, SBA
- * bits, and its MSI. The MSI of a function is a FIFO next to the fabric
- * file; the owner keeps it open read-write (so it never reports hang-up)
- * and hands it out as the interrupt fd, writers open it lazily and cache
- * the descriptor per slot.
+ * bits, and its MSI. The MSI of a function is a FIFO in the fabric's FIFO
+ * directory (FABRIC.d, see model_perm.c); the owner keeps it open
+ * read-write (so it never reports hang-up) and hands it out as the
+ * interrupt fd, writers open it lazily and cache the descriptor per slot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,50 +17,61 @@
 #include "model_fabric.h"
 
 static void
-irq_path(struct model_fabric *f, uint64_t gid, char *buf, size_t len)
+irq_name(uint64_t gid, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s.irq.%016llx", f->path, (unsigned long long)gid);
+	snprintf(buf, len, "irq.%016llx", (unsigned long long)gid);
 }
 
 int
 ev_irq_create(struct model_fabric *f, uint64_t gid)
 {
+	mode_t mode = perm_fifo_mode(f);
+	char name[32];
 	struct stat st;
-	char path[320];
-	mode_t mode = 0600;
-	int fd;
+	int fd, rc;
 
-	if (fstat(f->fd, &st) == 0)
-		mode = st.st_mode & 0666;
-	irq_path(f, gid, path, sizeof(path));
-	unlink(path);
-	/* chmod as well: mkfifo() applies the umask, and a writer that
-	 * cannot open the FIFO would lose interrupts without a word */
-	if (mkfifo(path, mode) < 0 || chmod(path, mode) < 0) {
-		int rc = -errno;
-
-		ISM_ERR("model: cannot create interrupt FIFO %s: %s", path,
-			strerror(errno));
-		unlink(path);
+	irq_name(gid, name, sizeof(name));
+	unlinkat(f->dir_fd, name, 0);
+	if (mkfifoat(f->dir_fd, name, mode) < 0) {
+		rc = -errno;
+		ISM_ERR("model: cannot create interrupt FIFO %s.d/%s: %s",
+			f->path, name, strerror(errno));
 		return rc;
 	}
-	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(f->dir_fd, name,
+		    O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		int rc = -errno;
-
-		unlink(path);
-		return rc;
+		rc = -errno;
+		goto fail;
+	}
+	/* mkfifo applied the umask: a writer that cannot open the FIFO
+	 * would lose interrupts without a word */
+	if (fstat(fd, &st) < 0 || fchmod(fd, mode) < 0 ||
+	    fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto fail_fd;
+	}
+	if (!perm_fifo_ok(f, &st, true)) {
+		rc = -EPERM;
+		goto fail_fd;
 	}
 	return fd;
+fail_fd:
+	close(fd);
+fail:
+	ISM_ERR("model: cannot open the interrupt FIFO %s.d/%s it made: %s",
+		f->path, name, strerror(-rc));
+	unlinkat(f->dir_fd, name, 0);
+	return rc;
 }
 
 void
 ev_irq_remove(struct model_fabric *f, unsigned int slot, uint64_t gid)
 {
-	char path[320];
+	char name[32];
 
-	irq_path(f, gid, path, sizeof(path));
-	unlink(path);
+	irq_name(gid, name, sizeof(name));
+	unlinkat(f->dir_fd, name, 0);
 	pthread_mutex_lock(&f->irq_lock);
 	if (f->irq_fds[slot] >= 0) {
 		close(f->irq_fds[slot]);
@@ -79,11 +90,53 @@ ev_irq_forget(struct model_fabric *f)
 	}
 }
 
+/*
+ * The writer end of another function's FIFO, or -1. Checked before the
+ * open (no other kind of file is ever opened) and after it (the same
+ * inode, still a FIFO of the right owner): a link or a file put in its
+ * place is never written.
+ */
+static int
+irq_open_peer(struct model_fabric *f, unsigned int slot, uint64_t gid)
+{
+	struct stat before, st;
+	char name[32];
+	int fd;
+
+	irq_name(gid, name, sizeof(name));
+	if (fstatat(f->dir_fd, name, &before, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!perm_fifo_ok(f, &before, false))
+		goto refuse;
+	fd = openat(f->dir_fd, name,
+		    O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_ino != before.st_ino ||
+	    st.st_dev != before.st_dev || !perm_fifo_ok(f, &st, false)) {
+		close(fd);
+		goto refuse;
+	}
+	return fd;
+refuse:
+	if (f->irq_refused[slot] == gid)
+		return -1;
+	f->irq_refused[slot] = gid;
+	ISM_WARN("model: %s.d/%s is not a FIFO of this fabric (%s, mode %04o, uid %u); interrupt not sent; remove it",
+		 f->path, name,
+		 S_ISLNK(before.st_mode) ? "a symbolic link" :
+		 S_ISREG(before.st_mode) ? "a regular file" :
+		 S_ISFIFO(before.st_mode) ? "a FIFO of another owner" :
+		 "another kind of file",
+		 (unsigned int)(before.st_mode & 07777),
+		 (unsigned int)before.st_uid);
+	return -1;
+}
+
 void
 ev_irq_raise(struct model_fabric *f, unsigned int slot)
 {
 	uint64_t gid = __atomic_load_n(&f->slots[slot].gid, __ATOMIC_RELAXED);
-	char path[320];
 	char one = 1;
 
 	pthread_mutex_lock(&f->irq_lock);
@@ -92,8 +145,7 @@ ev_irq_raise(struct model_fabric *f, unsigned int slot)
 		f->irq_fds[slot] = -1;
 	}
 	if (f->irq_fds[slot] < 0) {
-		irq_path(f, gid, path, sizeof(path));
-		f->irq_fds[slot] = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		f->irq_fds[slot] = irq_open_peer(f, slot, gid);
 		f->irq_gids[slot] = gid;
 	}
 	/* A full FIFO already has an interrupt pending: nothing is lost. */

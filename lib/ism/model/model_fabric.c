@@ -102,41 +102,72 @@ layout(struct model_hdr *h, size_t heap_size)
 	h->checksum = hdr_checksum(h);
 }
 
+/*
+ * A new fabric is made complete under a temporary name of our own
+ * (O_EXCL, a random suffix) and published with link(), which fails if the
+ * name exists: a racing creator finds either no file or a whole one, and
+ * whoever loses uses the winner's. Its FIFO directory exists before the
+ * fabric does.
+ */
 static int
 fab_create(const char *path, const struct ism_model_opts *opts)
 {
 	size_t heap = opts != NULL && opts->heap_size ? opts->heap_size :
 		ISM_MODEL_DEFAULT_HEAP;
-	mode_t mode = opts != NULL && opts->mode ? opts->mode : 0600;
-	char tmp[300];
+	struct fab_access acc;
 	struct model_hdr h;
-	int fd, rc = 0;
+	struct stat st;
+	char tmp[300];
+	mode_t mode;
+	int fd, dfd, rc = 0;
 
 	if (heap < 64 * MODEL_PAGE || heap > ((size_t)1 << 36)) {
 		ISM_ERR("model: heap size %zu is not in 256 KiB..64 GiB", heap);
 		return -EINVAL;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.new.%d", path, (int)getpid());
-	unlink(tmp);
-	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	perm_from_opts(opts, &acc);
+	rc = perm_create_mode(path, &acc, opts, &mode);
+	if (rc < 0)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.new.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
 		ISM_ERR("model: cannot create %s: %s", tmp, strerror(errno));
 		return rc;
 	}
 	layout(&h, heap);
-	if (fchmod(fd, mode) < 0 || ftruncate(fd, (off_t)h.file_size) < 0 ||
-	    pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+	if ((acc.share && fchown(fd, (uid_t)-1, acc.gid) < 0) ||
+	    fchmod(fd, mode) < 0 || fstat(fd, &st) < 0) {
 		rc = -errno;
-		ISM_ERR("model: cannot initialise %s: %s", tmp, strerror(errno));
+		ISM_ERR("model: cannot give %s mode %04o%s: %s", tmp,
+			(unsigned int)mode,
+			acc.share ? " and the sharing group (are you in it?)" : "",
+			strerror(errno));
+		goto out;
 	}
-	close(fd);
-	/* link() publishes a complete file atomically; losing the race to
-	 * another creator is fine, we then use theirs. */
-	if (rc == 0 && link(tmp, path) < 0 && errno != EEXIST) {
+	if (ftruncate(fd, (off_t)h.file_size) < 0) {
+		rc = -errno;
+		ISM_ERR("model: cannot size %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+		rc = errno != 0 ? -errno : -EIO;
+		ISM_ERR("model: cannot initialise %s: %s", tmp, strerror(-rc));
+		goto out;
+	}
+	dfd = perm_dir_open(path, &st, true);
+	if (dfd < 0) {
+		rc = dfd;
+		goto out;
+	}
+	close(dfd);
+	if (link(tmp, path) < 0 && errno != EEXIST) {
 		rc = -errno;
 		ISM_ERR("model: cannot create %s: %s", path, strerror(errno));
 	}
+out:
+	close(fd);
 	unlink(tmp);
 	return rc;
 }
@@ -178,6 +209,26 @@ fab_validate(const char *path, const struct model_hdr *h, off_t st_size)
 	return 0;
 }
 
+/*
+ * The checks of every attach, also when this process has the fabric
+ * mapped already: who may use it.
+ */
+static int
+fab_check(struct model_fabric *f, const struct ism_model_opts *opts,
+	  struct stat *st)
+{
+	struct fab_access acc;
+	int rc;
+
+	if (fstat(f->fd, st) < 0)
+		return -errno;
+	perm_from_opts(opts, &acc);
+	rc = perm_check_file(f->path, st, &acc);
+	if (rc < 0)
+		return rc;
+	return 0;
+}
+
 static int
 fab_open(struct model_fabric *f, const struct ism_model_opts *opts,
 	 bool create)
@@ -187,9 +238,14 @@ fab_open(struct model_fabric *f, const struct ism_model_opts *opts,
 	int rc;
 
 	for (int tries = 0; ; tries++) {
-		f->fd = open(f->path, O_RDWR | O_CLOEXEC);
+		f->fd = open(f->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		if (f->fd >= 0)
 			break;
+		if (errno == ELOOP) {
+			ISM_ERR("model: refusing fabric %s: it is a symbolic link; remove it",
+				f->path);
+			return -ELOOP;
+		}
 		if (errno != ENOENT || !create || tries > 2) {
 			rc = -errno;
 			ISM_ERR("model: cannot open fabric %s: %s", f->path,
@@ -200,10 +256,11 @@ fab_open(struct model_fabric *f, const struct ism_model_opts *opts,
 		if (rc < 0)
 			return rc;
 	}
-	if (fstat(f->fd, &st) < 0) {
-		rc = -errno;
+	rc = fab_check(f, opts, &st);
+	if (rc < 0)
 		goto fail;
-	}
+	f->owner_gid = st.st_gid;
+	f->shared = (st.st_mode & 0070) != 0;
 	if (st.st_size < (off_t)sizeof(h)) {
 		ISM_ERR("model: %s is %lld bytes, too short for an ISM fabric; remove the file",
 			f->path, (long long)st.st_size);
@@ -217,19 +274,27 @@ fab_open(struct model_fabric *f, const struct ism_model_opts *opts,
 	rc = fab_validate(f->path, &h, st.st_size);
 	if (rc < 0)
 		goto fail;
+	f->dir_fd = perm_dir_open(f->path, &st, true);
+	if (f->dir_fd < 0) {
+		rc = f->dir_fd;
+		goto fail;
+	}
 	f->size = h.file_size;
 	f->base = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       f->fd, 0);
 	if (f->base == MAP_FAILED) {
 		rc = -errno;
+		f->base = NULL;
 		ISM_ERR("model: cannot map %s: %s", f->path, strerror(errno));
-		goto fail;
+		goto fail_dir;
 	}
 	f->hdr = (struct model_hdr *)f->base;
 	f->slots = (struct model_slot *)(f->base + h.slots_off);
 	f->owner = f->base + h.owner_off;
 	f->heap = f->base + h.heap_off;
 	return 0;
+fail_dir:
+	close(f->dir_fd);
 fail:
 	close(f->fd);
 	return rc;
@@ -244,7 +309,7 @@ registry_find(const char *path)
 	for (struct model_fabric *f = registry; f != NULL; f = f->next) {
 		if (strcmp(f->path, path) != 0)
 			continue;
-		if (stat(path, &now) == 0 && fstat(f->fd, &mapped) == 0 &&
+		if (lstat(path, &now) == 0 && fstat(f->fd, &mapped) == 0 &&
 		    now.st_ino == mapped.st_ino && now.st_dev == mapped.st_dev)
 			return f;
 	}
@@ -268,10 +333,14 @@ fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 	pthread_mutex_lock(&registry_lock);
 	f = registry_find(path);
 	if (f != NULL) {
-		f->refs++;
+		struct stat st;
+
+		rc = fab_check(f, opts, &st);
+		if (rc == 0)
+			f->refs++;
 		pthread_mutex_unlock(&registry_lock);
 		*fp = f;
-		return 0;
+		return rc;
 	}
 	f = calloc(1, sizeof(*f));
 	if (f == NULL) {
@@ -282,6 +351,7 @@ fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	for (int i = 0; i < ISM_MODEL_MAX_FUNCTIONS; i++)
 		f->irq_fds[i] = -1;
+	f->dir_fd = -1;
 	pthread_mutex_init(&f->cmd_lock, NULL);
 	pthread_mutex_init(&f->irq_lock, NULL);
 	rc = fab_open(f, opts, create);
@@ -290,6 +360,7 @@ fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 	if (rc < 0) {
 		if (f->base != NULL) {
 			munmap(f->base, f->size);
+			close(f->dir_fd);
 			close(f->fd);
 		}
 		pthread_mutex_unlock(&registry_lock);
@@ -324,6 +395,7 @@ fab_put(struct model_fabric *f)
 	reaper_stop(f);
 	ev_irq_forget(f);
 	munmap(f->base, f->size);
+	close(f->dir_fd);
 	close(f->fd);
 	pthread_mutex_destroy(&f->cmd_lock);
 	pthread_mutex_destroy(&f->irq_lock);
@@ -404,8 +476,15 @@ ism_model_unlink(const char *name)
 {
 	char path[256];
 	int rc = ism_model_path(name, path, sizeof(path));
+	struct stat st;
 
 	if (rc < 0)
 		return rc;
-	return unlink(path) < 0 ? -errno : 0;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (unlink(path) < 0)
+		return -errno;
+	/* attached processes keep their mapping and the FIFOs they opened */
+	perm_dir_remove(path, st.st_uid);
+	return 0;
 }

@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -105,6 +106,9 @@ struct model_fabric {
 	char name[ISM_MODEL_NAME_MAX + 1];
 	char path[256];
 	int fd;
+	int dir_fd;			/* the FIFO directory, checked */
+	gid_t owner_gid;		/* of the fabric file */
+	bool shared;			/* group access allowed */
 	uint8_t *base;
 	size_t size;
 	struct model_hdr *hdr;
@@ -116,6 +120,7 @@ struct model_fabric {
 	pthread_mutex_t irq_lock;	/* irq_fds */
 	int irq_fds[ISM_MODEL_MAX_FUNCTIONS];	/* writer ends, by slot */
 	uint64_t irq_gids[ISM_MODEL_MAX_FUNCTIONS];
+	uint64_t irq_refused[ISM_MODEL_MAX_FUNCTIONS];	/* GID last warned of */
 	pthread_t reaper;
 	int reaper_pipe[2];		/* closing [1] stops the reaper */
 	bool reaper_running;
@@ -183,6 +188,23 @@ void fab_unlock(struct model_fabric *f);
 int fab_hold_slot(struct model_fabric *f, unsigned int slot, bool hold);
 bool fab_slot_alive(struct model_fabric *f, unsigned int slot);
 uint64_t model_now_ns(void);
+
+/* model_perm.c: who may use a fabric */
+struct fab_access {
+	bool share;		/* group @gid may have access */
+	gid_t gid;
+};
+void perm_from_opts(const struct ism_model_opts *o, struct fab_access *a);
+int perm_create_mode(const char *path, const struct fab_access *a,
+		     const struct ism_model_opts *o, mode_t *mode);
+int perm_check_file(const char *path, const struct stat *st,
+		    const struct fab_access *a);
+int perm_dir_open(const char *fabric_path, const struct stat *fst,
+		  bool create);
+void perm_dir_remove(const char *fabric_path, uid_t owner);
+mode_t perm_fifo_mode(const struct model_fabric *f);
+bool perm_fifo_ok(const struct model_fabric *f, const struct stat *st,
+		  bool own);
 
 /* model_heap.c */
 int heap_alloc(struct model_fabric *f, unsigned int slot, size_t len,
