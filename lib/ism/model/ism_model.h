@@ -23,6 +23,8 @@
  *                     another user, is open to group/other (see
  *                     struct ism_model_opts) or is not a regular file
  *   -ELOOP            the fabric path is a symbolic link
+ *   -ENOSPC           (message says so) the directory of the fabric has
+ *                     no room for all of it: space is reserved at attach
  *   -EPROTO           the file is not an ISM fabric (bad magic)
  *   -EPROTONOSUPPORT  the fabric has another layout version
  *   -EBADMSG          the fabric header is corrupted or the file truncated

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +104,40 @@ layout(struct model_hdr *h, size_t heap_size)
 }
 
 /*
+ * Reserve every page of the fabric now, so that a full filesystem is an
+ * error here and not a SIGBUS at the first store into a page tmpfs cannot
+ * back. Pages already there are kept (and their contents).
+ */
+static int
+fab_reserve(int fd, const char *path, uint64_t size, uint64_t heap)
+{
+	struct statvfs vfs;
+	int err;
+
+	if (fallocate(fd, 0, 0, (off_t)size) == 0)
+		return 0;
+	err = errno;
+	if (err == EOPNOTSUPP || err == ENOSYS) {
+		ISM_WARN("model: %s: its filesystem cannot reserve space (%s); when it fills up, processes using the fabric stop with SIGBUS",
+			 path, strerror(err));
+		return 0;
+	}
+	if (err == ENOSPC || err == EDQUOT) {
+		unsigned long long avail = 0;
+
+		if (fstatvfs(fd, &vfs) == 0)
+			avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+		ISM_ERR("model: no room for fabric %s: it needs %llu bytes (a DMA heap of %llu MiB), its filesystem has %llu bytes free; make room (a larger /dev/shm: mount -o remount,size=...; containers: --shm-size), point ISM_MODEL_DIR at a larger tmpfs, or use a smaller heap (struct ism_model_opts.heap_size)",
+			path, (unsigned long long)size,
+			(unsigned long long)(heap >> 20), avail);
+		return -ENOSPC;
+	}
+	ISM_ERR("model: cannot reserve %llu bytes for fabric %s: %s",
+		(unsigned long long)size, path, strerror(err));
+	return -err;
+}
+
+/*
  * A new fabric is made complete under a temporary name of our own
  * (O_EXCL, a random suffix) and published with link(), which fails if the
  * name exists: a racing creator finds either no file or a whole one, and
@@ -151,6 +186,9 @@ fab_create(const char *path, const struct ism_model_opts *opts)
 		ISM_ERR("model: cannot size %s: %s", tmp, strerror(errno));
 		goto out;
 	}
+	rc = fab_reserve(fd, path, h.file_size, h.heap_pages * MODEL_PAGE);
+	if (rc < 0)
+		goto out;
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
 		rc = errno != 0 ? -errno : -EIO;
 		ISM_ERR("model: cannot initialise %s: %s", tmp, strerror(-rc));
@@ -272,6 +310,9 @@ fab_open(struct model_fabric *f, const struct ism_model_opts *opts,
 		goto fail;
 	}
 	rc = fab_validate(f->path, &h, st.st_size);
+	if (rc < 0)
+		goto fail;
+	rc = fab_reserve(f->fd, f->path, h.file_size, h.heap_pages * MODEL_PAGE);
 	if (rc < 0)
 		goto fail;
 	f->dir_fd = perm_dir_open(f->path, &st, true);

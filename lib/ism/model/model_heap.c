@@ -3,7 +3,10 @@
  * DMA memory of the fabric: 4 KiB pages, each tagged with the slot that owns
  * it, so the model can check that a DMA address given to the device belongs
  * to the function (the IOMMU's job on real hardware) and can free a dead
- * function's memory. Callers hold the fabric lock.
+ * function's memory. Callers hold the fabric lock. Freed pages stay in the
+ * file: the whole fabric was reserved when it was made (model_fabric.c),
+ * and a page given back to tmpfs could be refused when it is needed again,
+ * a SIGBUS instead of an error. heap_alloc() zeroes what it hands out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,16 +43,6 @@ heap_alloc(struct model_fabric *f, unsigned int slot, size_t len,
 	return -ENOMEM;
 }
 
-/* Give pages back to tmpfs so a long-lived fabric does not keep them. */
-static void
-release_pages(struct model_fabric *f, uint64_t first, uint64_t n)
-{
-	if (fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)(f->hdr->heap_off + first * MODEL_PAGE),
-		      (off_t)(n * MODEL_PAGE)) < 0)
-		memset(f->heap + first * MODEL_PAGE, 0, n * MODEL_PAGE);
-}
-
 void
 heap_free(struct model_fabric *f, unsigned int slot, uint64_t heap_off,
 	  size_t len)
@@ -63,7 +56,6 @@ heap_free(struct model_fabric *f, unsigned int slot, uint64_t heap_off,
 	for (uint64_t p = first; p < first + n; p++)
 		if (f->owner[p] == tag)
 			f->owner[p] = 0;
-	release_pages(f, first, n);
 }
 
 void
@@ -72,16 +64,9 @@ heap_free_slot(struct model_fabric *f, unsigned int slot)
 	uint8_t tag = (uint8_t)(slot + 1);
 	uint64_t npages = f->hdr->heap_pages;
 
-	for (uint64_t p = 0; p < npages; p++) {
-		uint64_t q = p;
-
-		while (q < npages && f->owner[q] == tag)
-			f->owner[q++] = 0;
-		if (q > p) {
-			release_pages(f, p, q - p);
-			p = q;
-		}
-	}
+	for (uint64_t p = 0; p < npages; p++)
+		if (f->owner[p] == tag)
+			f->owner[p] = 0;
 }
 
 bool
