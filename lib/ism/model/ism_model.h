@@ -25,6 +25,7 @@
  *   -ELOOP            the fabric path is a symbolic link
  *   -ENOSPC           (message says so) the directory of the fabric has
  *                     no room for all of it: space is reserved at attach
+ *   -EIO              the fabric file was truncated under this process
  *   -EPROTO           the file is not an ISM fabric (bad magic)
  *   -EPROTONOSUPPORT  the fabric has another layout version
  *   -EBADMSG          the fabric header is corrupted or the file truncated

@@ -249,7 +249,7 @@ fab_validate(const char *path, const struct model_hdr *h, off_t st_size)
 
 /*
  * The checks of every attach, also when this process has the fabric
- * mapped already: who may use it.
+ * mapped already: who may use it, and that it has its full size.
  */
 static int
 fab_check(struct model_fabric *f, const struct ism_model_opts *opts,
@@ -264,6 +264,11 @@ fab_check(struct model_fabric *f, const struct ism_model_opts *opts,
 	rc = perm_check_file(f->path, st, &acc);
 	if (rc < 0)
 		return rc;
+	if (f->base != NULL && (fab_cut(f) || (uint64_t)st->st_size != f->size)) {
+		ISM_ERR("model: fabric %s is %lld bytes, it was %zu when this process mapped it: truncated; detach its functions, remove the file and attach again",
+			f->path, (long long)st->st_size, f->size);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -329,6 +334,7 @@ fab_open(struct model_fabric *f, const struct ism_model_opts *opts,
 		ISM_ERR("model: cannot map %s: %s", f->path, strerror(errno));
 		goto fail_dir;
 	}
+	f->guard = guard_add(f->base, f->size);
 	f->hdr = (struct model_hdr *)f->base;
 	f->slots = (struct model_slot *)(f->base + h.slots_off);
 	f->owner = f->base + h.owner_off;
@@ -393,6 +399,7 @@ fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 	for (int i = 0; i < ISM_MODEL_MAX_FUNCTIONS; i++)
 		f->irq_fds[i] = -1;
 	f->dir_fd = -1;
+	f->guard = -1;
 	pthread_mutex_init(&f->cmd_lock, NULL);
 	pthread_mutex_init(&f->irq_lock, NULL);
 	rc = fab_open(f, opts, create);
@@ -400,6 +407,7 @@ fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 		rc = reaper_start(f);
 	if (rc < 0) {
 		if (f->base != NULL) {
+			guard_del(f->guard);
 			munmap(f->base, f->size);
 			close(f->dir_fd);
 			close(f->fd);
@@ -435,6 +443,7 @@ fab_put(struct model_fabric *f)
 	pthread_mutex_unlock(&registry_lock);
 	reaper_stop(f);
 	ev_irq_forget(f);
+	guard_del(f->guard);
 	munmap(f->base, f->size);
 	close(f->dir_fd);
 	close(f->fd);
@@ -461,6 +470,8 @@ fab_lock(struct model_fabric *f)
 {
 	int waited_us = 0, rc;
 
+	if (fab_cut(f))
+		return -EIO;
 	pthread_mutex_lock(&f->cmd_lock);
 	for (;;) {
 		rc = record_lock(f, F_WRLCK, MODEL_LOCK_CMD, F_SETLK);

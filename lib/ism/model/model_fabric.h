@@ -109,6 +109,8 @@ struct model_fabric {
 	int dir_fd;			/* the FIFO directory, checked */
 	gid_t owner_gid;		/* of the fabric file */
 	bool shared;			/* group access allowed */
+	int guard;			/* model_guard.c entry, -1 = none */
+	bool cut_reported;
 	uint8_t *base;
 	size_t size;
 	struct model_hdr *hdr;
@@ -205,6 +207,15 @@ void perm_dir_remove(const char *fabric_path, uid_t owner);
 mode_t perm_fifo_mode(const struct model_fabric *f);
 bool perm_fifo_ok(const struct model_fabric *f, const struct stat *st,
 		  bool own);
+
+/* model_guard.c: a fabric truncated under the process */
+int guard_add(void *base, size_t size);
+void guard_del(int idx);
+/* Cut the process off the fabric: its mapping becomes private zeros. */
+void guard_cut(int idx);
+bool guard_is_cut(int idx);
+/* True (and reported once) if the fabric is cut or its file shrank. */
+bool fab_cut(struct model_fabric *f);
 
 /* model_heap.c */
 int heap_alloc(struct model_fabric *f, unsigned int slot, size_t len,

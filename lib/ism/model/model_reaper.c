@@ -120,6 +120,8 @@ slot_needs_reaping(struct model_fabric *f, unsigned int s)
 void
 reap_dead(struct model_fabric *f)
 {
+	if (fab_cut(f))		/* the sweep is also the truncation check */
+		return;
 	for (unsigned int s = 0; s < ISM_MODEL_MAX_FUNCTIONS; s++) {
 		if (!slot_needs_reaping(f, s))
 			continue;

@@ -39,6 +39,8 @@ store_begin(struct model_fn *fn, uint64_t req, size_t len,
 	uint32_t dlen;
 	int rc;
 
+	if (guard_is_cut(f->guard))
+		return -EIO;
 	if (len > ISM_MAX_STORE ||
 	    (req % ISM_STORE_BOUNDARY) + len > ISM_STORE_BOUNDARY ||
 	    (req >> ISM_BAR_DMB_BITS) != 0 ||
