@@ -221,7 +221,7 @@ static void
 test_fifos(void)
 {
 	char path[256], dpath[300];
-	struct ism_dev *a;
+	struct ism_dev *a, *b;
 	struct stat st;
 
 	a = tu_open("fifos");
@@ -234,6 +234,16 @@ test_fifos(void)
 	ism_dev_close(a);
 	CHECK_EQ(ism_model_unlink("fifos"), 0, "unlink the fabric");
 	CHECK(lstat(dpath, &st) < 0 && errno == ENOENT, "its FIFO directory is gone too");
+
+	/* a fabric file removed by path: the last function out removes the
+	 * FIFO directory */
+	a = tu_open("fifos");
+	b = tu_open("fifos");
+	CHECK_EQ(unlink(path), 0, "the fabric file removed by path");
+	ism_dev_close(a);
+	CHECK(lstat(dpath, &st) == 0, "the FIFO directory stays while a function is attached");
+	ism_dev_close(b);
+	CHECK(lstat(dpath, &st) < 0 && errno == ENOENT, "and goes with the last one");
 	fifo_replaced("fifolink", true);
 	fifo_replaced("fifofile", false);
 }
@@ -285,12 +295,15 @@ test_group(void)
 	CHECK_EQ(ism_dev_open(t, &dev), 0, "opened");
 	path_of("group", path, sizeof(path));
 	snprintf(dpath, sizeof(dpath), "%s.d", path);
-	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0660 &&
-	      st.st_gid == NOBODY, "mode 0660, group 65534 (%o, %u)",
-	      st.st_mode & 07777, (unsigned int)st.st_gid);
-	CHECK(stat(dpath, &st) == 0 && (st.st_mode & 07777) == 03770 &&
-	      st.st_gid == NOBODY, "FIFO directory 3770 of the group (%o)",
-	      st.st_mode & 07777);
+	memset(&st, 0, sizeof(st));
+	stat(path, &st);
+	CHECK((st.st_mode & 07777) == 0660 && st.st_gid == NOBODY,
+	      "mode 0660, group 65534 (%o, %u)", st.st_mode & 07777,
+	      (unsigned int)st.st_gid);
+	memset(&st, 0, sizeof(st));
+	stat(dpath, &st);
+	CHECK((st.st_mode & 07777) == 03770 && st.st_gid == NOBODY,
+	      "FIFO directory 3770 of the group (%o)", st.st_mode & 07777);
 	CHECK_EQ(attach_close("group", NULL), -EPERM, "without share_group it is refused");
 	o.share_gid = NOBODY - 1;
 	CHECK_EQ(attach_close("group", &o), -EPERM, "for another group too");

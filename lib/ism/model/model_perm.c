@@ -234,6 +234,29 @@ perm_dir_remove(const char *fabric_path, uid_t owner)
 	rmdir(dpath);
 }
 
+/*
+ * The last function of a fabric whose file is gone (unlinked by path, not
+ * by ism_model_unlink()) takes the FIFO directory with it: only if it is
+ * still the directory this process checked, and only if it is empty.
+ */
+void
+perm_dir_release(struct model_fabric *f)
+{
+	struct stat fs, ds, now;
+	char dpath[300];
+
+	for (unsigned int s = 0; s < ISM_MODEL_MAX_FUNCTIONS; s++)
+		if (__atomic_load_n(&f->slots[s].state, __ATOMIC_ACQUIRE) != SLOT_FREE)
+			return;
+	if (fstat(f->fd, &fs) < 0 || fs.st_nlink != 0 ||
+	    fstat(f->dir_fd, &ds) < 0)
+		return;
+	dir_path(f->path, dpath, sizeof(dpath));
+	if (lstat(dpath, &now) == 0 && now.st_ino == ds.st_ino &&
+	    now.st_dev == ds.st_dev)
+		rmdir(dpath);
+}
+
 mode_t
 perm_fifo_mode(const struct model_fabric *f)
 {

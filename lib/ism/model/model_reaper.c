@@ -107,6 +107,7 @@ reap_slot(struct model_fabric *f, unsigned int slot)
 		dmb_clear(&sl->dmbs[i]);
 	f->hdr->reaps++;
 	__atomic_store_n(&sl->state, SLOT_FREE, __ATOMIC_RELEASE);
+	perm_dir_release(f);
 }
 
 static bool
