@@ -10,7 +10,9 @@ functions on one emulated fabric; --json parsed and checked. Output is TAP.
 """
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from toolrun import Runner, Tap, make_tree, remove_fabric, remove_tree  # noqa: E402
@@ -276,6 +278,25 @@ def test_usage(ctl):
         check_rc(ctl.run(CTL, *args), 1, f"usage error: {what}")
 
 
+def test_tree_tool():
+    """vfio-ism-emu-tree refuses what it cannot build, says why, and leaves
+    no half-built temporary tree behind."""
+    tmp = tempfile.mkdtemp(prefix="treetool.")
+    try:
+        run = Runner({"TMPDIR": tmp})
+        r = run.run(TREE, A, "0000:0:1.0")
+        tap.check(r.rc == 1 and "is not a PCI address" in r.err and "0000:00:01.0" in r.err,
+                  "tree tool: a non-canonical address: exit 1, says the form")
+        r2 = run.run(TREE, f"{A},group")
+        tap.check(r2.rc == 1 and "KEY=VAL" in r2.err, "tree tool: a key without a value: exit 1")
+        tap.check(os.listdir(tmp) == [], "tree tool: nothing left in $TMPDIR after a refusal")
+        check_rc(run.run(TREE, A, "--bogus"), 2, "tree tool: an unknown option")
+        r = run.run(TREE, "--help")
+        tap.check(r.rc == 0 and "Exit status" in r.out, "tree tool: --help with exit codes")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     root = None
     try:
@@ -283,6 +304,7 @@ def main():
         ctl = Runner({"VFIO_ISM_SYSFS_ROOT": root, "VFIO_ISM_EMU_FABRIC": FABRIC,
                       "LD_PRELOAD": os.path.abspath(PRELOAD)})
         test_usage(ctl)
+        test_tree_tool()
         test_list(ctl)
         test_info(ctl)
         test_stat(ctl)
