@@ -35,7 +35,7 @@ show_function(struct out *o, const struct ctl_dev *d)
 	out_section(o, "function", title);
 	out_str(o, "addr", "address", vi->pci_addr);
 	out_str(o, "path", "opened through",
-		vi->path == ISM_VFIO_PATH_CDEV ? "cdev" : "group");
+		ism_vfio_path_name(vi->path));
 	out_str(o, "device_node", "device node", vi->dev_node);
 	if (vi->iommu_group >= 0)
 		out_i64(o, "iommu_group", "IOMMU group", vi->iommu_group);

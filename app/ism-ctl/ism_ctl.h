@@ -90,6 +90,4 @@ const char *ctl_fix(const struct ism_vfio_fn *fn, char *buf, size_t len);
 int ctl_parse_gid(const char *s, uint64_t *gid);
 int ctl_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *v);
 
-const char *ctl_path_name(enum ism_vfio_path p);
-
 #endif /* ISM_CTL_H */

@@ -99,13 +99,7 @@ common_opt(struct ctl *c, int letter, const char *arg)
 		c->sysfs_root = arg;
 		return 0;
 	case OPT_PATH:
-		if (strcmp(arg, "auto") == 0)
-			c->path = ISM_VFIO_PATH_AUTO;
-		else if (strcmp(arg, "cdev") == 0)
-			c->path = ISM_VFIO_PATH_CDEV;
-		else if (strcmp(arg, "group") == 0)
-			c->path = ISM_VFIO_PATH_GROUP;
-		else {
+		if (ism_vfio_path_parse(arg, &c->path) < 0) {
 			ctl_err("--path '%s': say auto, cdev or group", arg);
 			return CTL_EXIT_USAGE;
 		}

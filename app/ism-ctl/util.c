@@ -106,16 +106,3 @@ ctl_parse_gid(const char *s, uint64_t *gid)
 	*gid = x;
 	return 0;
 }
-
-const char *
-ctl_path_name(enum ism_vfio_path p)
-{
-	switch (p) {
-	case ISM_VFIO_PATH_CDEV:
-		return "cdev";
-	case ISM_VFIO_PATH_GROUP:
-		return "group";
-	default:
-		return "auto";
-	}
-}

@@ -236,7 +236,6 @@ perf_parse_args(int argc, char **argv, const struct perf_build *b,
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const paths[] = { "auto", "cdev", "group" };
 	static const char *const notify[] = { "poll", "signal" };
 	bool mode_given = false, wait_given = false, notify_given = false;
 	const struct perf_mode *m = &b->modes[0];
@@ -299,11 +298,11 @@ perf_parse_args(int argc, char **argv, const struct perf_build *b,
 			o->dev[o->ndev++] = optarg;
 			break;
 		case O_PATH:
-			i = parse_choice("--path", optarg, paths, 3);
-			if (i < 0)
+			if (ism_vfio_path_parse(optarg, &o->path) < 0) {
+				fprintf(stderr, PERF_PROG ": --path '%s': say auto, cdev or group\n",
+					optarg);
 				return -1;
-			o->path = i == 1 ? ISM_VFIO_PATH_CDEV :
-				  i == 2 ? ISM_VFIO_PATH_GROUP : ISM_VFIO_PATH_AUTO;
+			}
 			break;
 		case O_PEER:
 			if (parse_peer(optarg, o) < 0)

@@ -81,13 +81,7 @@ parse_peer(const char *arg, struct opts *o)
 static int
 parse_path(const char *arg, struct opts *o)
 {
-	if (strcmp(arg, "auto") == 0)
-		o->path = ISM_VFIO_PATH_AUTO;
-	else if (strcmp(arg, "cdev") == 0)
-		o->path = ISM_VFIO_PATH_CDEV;
-	else if (strcmp(arg, "group") == 0)
-		o->path = ISM_VFIO_PATH_GROUP;
-	else {
+	if (ism_vfio_path_parse(arg, &o->path) < 0) {
 		fprintf(stderr, PROG ": --path '%s': say auto, cdev or group\n", arg);
 		return -1;
 	}

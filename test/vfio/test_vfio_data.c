@@ -38,7 +38,7 @@ check_info(struct ism_dev *dev, const char *addr)
 	      addr, in.pci_addr);
 	if (path != ISM_VFIO_PATH_AUTO)
 		CHECK_EQ(in.path, path, "%s: opened on the %s path", addr,
-			 vt_path_name(path));
+			 ism_vfio_path_name(path));
 	CHECK(strncmp(in.dev_node, in.path == ISM_VFIO_PATH_CDEV ?
 		      "/dev/vfio/devices/vfio" : "/dev/vfio/", 10) == 0,
 	      "%s: device node %s fits the path", addr, in.dev_node);
@@ -268,7 +268,7 @@ main(void)
 	snprintf(emu, sizeof(emu), "imaxstbl=%u\nmaxstbl=128\n", store_limit);
 	vt_add(ADDR_A, ISM_VFIO_KDRV, 3, 0, emu);
 	vt_add(ADDR_B, ISM_VFIO_KDRV, 4, 1, emu);
-	check_diag("path %s, layout %s, store limit %u", vt_path_name(path),
+	check_diag("path %s, layout %s, store limit %u", ism_vfio_path_name(path),
 		   getenv("VFIO_ISM_EMU_SHIFT") ? getenv("VFIO_ISM_EMU_SHIFT") : "48",
 		   store_limit);
 	fds0 = vt_fd_count();

@@ -67,9 +67,9 @@ test_cycles(void)
 		for (int i = 0; i < CYCLES; i++)
 			one_cycle(paths[k], &bad);
 		CHECK_EQ(bad, 0, "%d open/move/close cycles on the %s path", CYCLES,
-			 vt_path_name(paths[k]));
-		vt_check_census_empty(vt_path_name(paths[k]));
-		CHECK_EQ(vt_fd_count(), fds0, "%s: every fd closed", vt_path_name(paths[k]));
+			 ism_vfio_path_name(paths[k]));
+		vt_check_census_empty(ism_vfio_path_name(paths[k]));
+		CHECK_EQ(vt_fd_count(), fds0, "%s: every fd closed", ism_vfio_path_name(paths[k]));
 	}
 }
 

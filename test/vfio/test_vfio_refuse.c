@@ -200,6 +200,20 @@ main(void)
 	CHECK_EQ(ism_vfio_fn_list(vt_root(), stop_cb, NULL), 42,
 		 "the callback's non-zero return stops the list");
 	{
+		enum ism_vfio_path p = ISM_VFIO_PATH_AUTO;
+
+		CHECK(ism_vfio_path_parse("group", &p) == 0 &&
+		      p == ISM_VFIO_PATH_GROUP &&
+		      ism_vfio_path_parse("cdev", &p) == 0 &&
+		      p == ISM_VFIO_PATH_CDEV &&
+		      strcmp(ism_vfio_path_name(p), "cdev") == 0,
+		      "path names parse back to their paths");
+		CHECK(ism_vfio_path_parse("Cdev", &p) == -EINVAL &&
+		      ism_vfio_path_parse(NULL, &p) == -EINVAL &&
+		      p == ISM_VFIO_PATH_CDEV,
+		      "an unknown path name is -EINVAL and changes nothing");
+	}
+	{
 		char gone[PATH_MAX];
 
 		/* a root without a PCI bus is an error, not an empty list */

@@ -55,15 +55,13 @@ enum ism_vfio_path
 vt_env_path(void)
 {
 	const char *s = getenv("VT_PATH");
+	enum ism_vfio_path p = ISM_VFIO_PATH_AUTO;
 
-	if (s == NULL || strcmp(s, "auto") == 0)
-		return ISM_VFIO_PATH_AUTO;
-	if (strcmp(s, "cdev") == 0)
-		return ISM_VFIO_PATH_CDEV;
-	if (strcmp(s, "group") == 0)
-		return ISM_VFIO_PATH_GROUP;
-	fprintf(stderr, "VT_PATH=%s: want cdev, group or auto\n", s);
-	exit(99);
+	if (s != NULL && ism_vfio_path_parse(s, &p) < 0) {
+		fprintf(stderr, "VT_PATH=%s: want cdev, group or auto\n", s);
+		exit(99);
+	}
+	return p;
 }
 
 unsigned int
@@ -72,17 +70,6 @@ vt_env_store(void)
 	const char *s = getenv("VT_STORE");
 
 	return s != NULL ? (unsigned int)strtoul(s, NULL, 0) : ISM_MAX_STORE;
-}
-
-const char *
-vt_path_name(enum ism_vfio_path p)
-{
-	switch (p) {
-	case ISM_VFIO_PATH_AUTO: return "auto";
-	case ISM_VFIO_PATH_CDEV: return "cdev";
-	case ISM_VFIO_PATH_GROUP: return "group";
-	}
-	return "?";
 }
 
 struct ism_vfio_opts
@@ -107,7 +94,7 @@ vt_open(const char *addr, enum ism_vfio_path path)
 
 	rc = ism_vfio_open(addr, &o, &t);
 	CHECK(rc == 0, "%s: ism_vfio_open on the %s path: %s", addr,
-	      vt_path_name(path), strerror(-rc));
+	      ism_vfio_path_name(path), strerror(-rc));
 	if (rc < 0)
 		return NULL;
 	rc = ism_dev_open(t, &dev);

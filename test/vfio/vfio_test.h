@@ -37,7 +37,6 @@ void vt_remove(const char *addr);
 
 enum ism_vfio_path vt_env_path(void);
 unsigned int vt_env_store(void);
-const char *vt_path_name(enum ism_vfio_path p);
 /* Options that open through the emulation on @path. */
 struct ism_vfio_opts vt_opts(enum ism_vfio_path path);
 /* ism_vfio_open() + ism_dev_open(); NULL (and a failed check) on error. */

@@ -78,6 +78,12 @@ enum ism_vfio_path {
 	ISM_VFIO_PATH_GROUP,	/* /dev/vfio/N + /dev/vfio/vfio (type1v2) */
 };
 
+/* "auto", "cdev", "group": the names programs take for a path (--path). */
+const char *ism_vfio_path_name(enum ism_vfio_path path);
+/* The path named @name (as ism_vfio_path_name() writes it); 0, or -EINVAL
+ * for any other name. */
+int ism_vfio_path_parse(const char *name, enum ism_vfio_path *path);
+
 struct ism_vfio_opts {
 	enum ism_vfio_path path;
 	bool hugepages;		/* back DMA memory with hugepages */

@@ -265,6 +265,33 @@ static const struct ism_transport_ops vfio_tp_ops = {
 	.close = tp_close,
 };
 
+static const char *const path_names[] = {
+	[ISM_VFIO_PATH_AUTO] = "auto",
+	[ISM_VFIO_PATH_CDEV] = "cdev",
+	[ISM_VFIO_PATH_GROUP] = "group",
+};
+
+const char *
+ism_vfio_path_name(enum ism_vfio_path path)
+{
+	if ((unsigned int)path < sizeof(path_names) / sizeof(path_names[0]))
+		return path_names[path];
+	return "unknown";
+}
+
+int
+ism_vfio_path_parse(const char *name, enum ism_vfio_path *path)
+{
+	for (unsigned int i = 0; name != NULL &&
+	     i < sizeof(path_names) / sizeof(path_names[0]); i++) {
+		if (strcmp(name, path_names[i]) == 0) {
+			*path = (enum ism_vfio_path)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 int
 ism_vfio_info_get(const struct ism_transport *t, struct ism_vfio_info *info)
 {
