@@ -223,27 +223,41 @@ test_fifos(void)
 	char path[256], dpath[300];
 	struct ism_dev *a, *b;
 	struct stat st;
+	bool ok;
 
 	a = tu_open("fifos");
 	path_of("fifos", path, sizeof(path));
 	snprintf(dpath, sizeof(dpath), "%s.d", path);
-	CHECK(lstat(dpath, &st) == 0 && S_ISDIR(st.st_mode) &&
-	      (st.st_mode & 07777) == 0700 && st.st_uid == geteuid(),
+	memset(&st, 0, sizeof(st));
+	lstat(dpath, &st);
+	CHECK(S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700 &&
+	      st.st_uid == geteuid(),
 	      "FIFOs in a 0700 directory of the owner (mode %o)",
 	      st.st_mode & 07777);
+	b = tu_open("fifos");
 	ism_dev_close(a);
-	CHECK_EQ(ism_model_unlink("fifos"), 0, "unlink the fabric");
-	CHECK(lstat(dpath, &st) < 0 && errno == ENOENT, "its FIFO directory is gone too");
+	CHECK(lstat(dpath, &st) == 0, "the FIFO directory stays while a function is attached");
+	ism_dev_close(b);
+	ok = lstat(dpath, &st) < 0 && errno == ENOENT;
+	CHECK(ok, "and goes with the last one");
+	CHECK(access(path, F_OK) == 0, "the fabric stays");
+	a = tu_open("fifos");
+	CHECK(lstat(dpath, &st) == 0 && S_ISDIR(st.st_mode),
+	      "the next attach makes the directory again");
+	CHECK_EQ(ism_model_unlink("fifos"), 0, "unlink the fabric while attached");
+	ok = lstat(dpath, &st) < 0 && errno == ENOENT;
+	CHECK(ok, "its FIFO directory is gone too");
+	ism_dev_close(a);
 
-	/* a fabric file removed by path: the last function out removes the
-	 * FIFO directory */
+	/* a fabric file removed by path */
 	a = tu_open("fifos");
 	b = tu_open("fifos");
 	CHECK_EQ(unlink(path), 0, "the fabric file removed by path");
 	ism_dev_close(a);
 	CHECK(lstat(dpath, &st) == 0, "the FIFO directory stays while a function is attached");
 	ism_dev_close(b);
-	CHECK(lstat(dpath, &st) < 0 && errno == ENOENT, "and goes with the last one");
+	ok = lstat(dpath, &st) < 0 && errno == ENOENT;
+	CHECK(ok, "and goes with the last one");
 	fifo_replaced("fifolink", true);
 	fifo_replaced("fifofile", false);
 }
@@ -321,8 +335,10 @@ test_group(void)
 	      "it is the member's hello");
 	CHECK_EQ(tu_reap(pid, WAIT_MS), 0, "the member attached, got our event, detached");
 	ism_dev_close(dev);
+	CHECK(stat(dpath, &st) == 0, "a shared fabric keeps its FIFO directory");
 	chmod(getenv("ISM_MODEL_DIR"), 0700);
 	ism_model_unlink("group");
+	CHECK(stat(dpath, &st) < 0, "until it is unlinked");
 	o.mode = 0666;
 	CHECK_EQ(attach_close("group", &o), -EINVAL, "a mode open to others is never created");
 }

@@ -205,6 +205,7 @@ int perm_dir_open(const char *fabric_path, const struct stat *fst,
 		  bool create);
 void perm_dir_remove(const char *fabric_path, uid_t owner);
 void perm_dir_release(struct model_fabric *f);
+int perm_dir_ready(struct model_fabric *f);
 mode_t perm_fifo_mode(const struct model_fabric *f);
 bool perm_fifo_ok(const struct model_fabric *f, const struct stat *st,
 		  bool own);

@@ -235,9 +235,11 @@ perm_dir_remove(const char *fabric_path, uid_t owner)
 }
 
 /*
- * The last function of a fabric whose file is gone (unlinked by path, not
- * by ism_model_unlink()) takes the FIFO directory with it: only if it is
- * still the directory this process checked, and only if it is empty.
+ * The FIFO directory of a private fabric exists while functions are
+ * attached: the last one out removes it (under the fabric lock), and the
+ * next attach makes it again. A shared fabric keeps it while its file
+ * exists (a member could not make it again as the owner). Only the
+ * directory this process checked is removed, and only if it is empty.
  */
 void
 perm_dir_release(struct model_fabric *f)
@@ -248,13 +250,38 @@ perm_dir_release(struct model_fabric *f)
 	for (unsigned int s = 0; s < ISM_MODEL_MAX_FUNCTIONS; s++)
 		if (__atomic_load_n(&f->slots[s].state, __ATOMIC_ACQUIRE) != SLOT_FREE)
 			return;
-	if (fstat(f->fd, &fs) < 0 || fs.st_nlink != 0 ||
-	    fstat(f->dir_fd, &ds) < 0)
+	if (fstat(f->fd, &fs) < 0 || fstat(f->dir_fd, &ds) < 0 ||
+	    (fs.st_nlink != 0 && (f->shared || fs.st_uid != geteuid())))
 		return;
 	dir_path(f->path, dpath, sizeof(dpath));
 	if (lstat(dpath, &now) == 0 && now.st_ino == ds.st_ino &&
 	    now.st_dev == ds.st_dev)
 		rmdir(dpath);
+}
+
+/*
+ * Before a function makes its FIFO, under the fabric lock: the directory
+ * this process holds may have gone with the last function of another
+ * process; then it is made (and checked) again.
+ */
+int
+perm_dir_ready(struct model_fabric *f)
+{
+	struct stat ds, fs;
+	int fd;
+
+	if (fstat(f->dir_fd, &ds) == 0 && ds.st_nlink != 0)
+		return 0;
+	if (fstat(f->fd, &fs) < 0)
+		return -errno;
+	fd = perm_dir_open(f->path, &fs, true);
+	if (fd < 0)
+		return fd;
+	pthread_mutex_lock(&f->irq_lock);
+	close(f->dir_fd);
+	f->dir_fd = fd;
+	pthread_mutex_unlock(&f->irq_lock);
+	return 0;
 }
 
 mode_t

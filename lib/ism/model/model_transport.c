@@ -207,6 +207,11 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 	rc = fab_hold_slot(f, (unsigned int)slot, true);
 	if (rc < 0)
 		goto unlock;
+	rc = perm_dir_ready(f);
+	if (rc < 0) {
+		fab_hold_slot(f, (unsigned int)slot, false);
+		goto unlock;
+	}
 	fn->irq_fd = ev_irq_create(f, sl->gid);
 	if (fn->irq_fd < 0) {
 		rc = fn->irq_fd;
