@@ -340,8 +340,10 @@ drain_step(struct ism_port *p, uint64_t now)
 			 left, p->args.hb_timeout_ms);
 	}
 	reset_rings(p);
-	if (p->drain_forget_gid)
+	if (p->drain_forget_gid) {
 		p->peer_gid = 0;
+		memset(&p->peer, 0, sizeof(p->peer));
+	}
 	p->drain_forget_gid = false;
 	set_state(p, p->peer_gid != 0 ? ISM_LINK_HANDSHAKE : ISM_LINK_SEARCHING,
 		  left != 0 ? "drain timed out, rings reset" : "rings drained and reset");

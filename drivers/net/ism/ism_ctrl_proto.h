@@ -37,13 +37,15 @@
 
 #include "ism_byteorder.h"
 
-#define ISM_CTRL_VERSION	1
+/* 2: liveness and goodbye in the control record (1 used HEARTBEAT
+ * events); a version 1 peer is refused with both numbers in the log */
+#define ISM_CTRL_VERSION	2
 
 enum ism_ctrl_code {
 	ISM_CTRL_HELLO		= 0x4900,
 	ISM_CTRL_TOKENS		= 0x4910,	/* + first queue (0, 4, 8, 12) */
 	ISM_CTRL_READY		= 0x4920,
-	ISM_CTRL_HEARTBEAT	= 0x4921,	/* version 1 peers send it; ignored */
+	ISM_CTRL_HEARTBEAT	= 0x4921,	/* version 1 only; ignored */
 	ISM_CTRL_BYE		= 0x4922,
 };
 
