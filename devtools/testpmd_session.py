@@ -162,6 +162,19 @@ class TestPmd:
         """SIGSTOP (or SIGCONT) the whole process: a peer that hangs."""
         self.proc.send_signal(signal.SIGSTOP if stop else signal.SIGCONT)
 
+    def interrupt(self, timeout=20.0):
+        """SIGINT, as Ctrl-C does: testpmd stops forwarding, prints its
+        forward statistics, stops and closes its ports (an orderly stop)
+        and exits. The exit status."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(5)
+        return self.proc.returncode
+
     def kill9(self):
         self.proc.kill()
         self.proc.wait()

@@ -12,7 +12,6 @@ Every run asserts that B received exactly what A's tx_burst accepted,
 packets and bytes. Output is TAP."""
 import os
 import re
-import signal
 import sys
 import time
 
@@ -75,12 +74,7 @@ def run_sigint(b, size, i):
     before = b_counts(b)
     a.cmd("start", r"txonly packet forwarding")
     time.sleep(STREAM_S)
-    a.proc.send_signal(signal.SIGINT)
-    try:
-        a.proc.wait(20)
-    except Exception:
-        a.kill9()
-    a.reader.join(5)
+    a.interrupt()
     sent = accepted_at_exit(a)
     pk, by = wait_drained(b, before, sent)
     ok = sent > 0 and pk == sent and by == sent * size
