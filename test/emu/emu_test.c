@@ -87,6 +87,18 @@ read_regions(struct et_fn *f)
 	return 0;
 }
 
+/* The end of an open: the region table when the way in worked (@ok),
+ * else the errno of the step that failed; closed again on failure. */
+static int
+opened(struct et_fn *f, bool ok)
+{
+	int rc = ok ? read_regions(f) : neg_errno();
+
+	if (rc < 0)
+		et_close(f);
+	return rc;
+}
+
 static void
 fn_init(struct et_fn *f, const char *addr)
 {
@@ -100,7 +112,6 @@ et_open_group(struct et_fn *f, const char *addr, int group)
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
 	char path[64];
-	int rc;
 
 	fn_init(f, addr);
 	f->container = et_sys->open(ISM_VFIO_CONTAINER_NODE, O_RDWR, 0);
@@ -118,16 +129,9 @@ et_open_group(struct et_fn *f, const char *addr, int group)
 	f->dev = et_sys->ioctl(f->group, VFIO_GROUP_GET_DEVICE_FD, (void *)addr);
 	if (f->dev < 0)
 		goto fail;
-	rc = read_regions(f);
-	if (rc < 0) {
-		et_close(f);
-		return rc;
-	}
-	return 0;
+	return opened(f, true);
 fail:
-	rc = neg_errno();
-	et_close(f);
-	return rc;
+	return opened(f, false);
 }
 
 int
@@ -137,7 +141,6 @@ et_open_cdev(struct et_fn *f, const char *addr, int cdev)
 	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	char path[64];
-	int rc;
 
 	fn_init(f, addr);
 	f->cdev = true;
@@ -154,16 +157,9 @@ et_open_cdev(struct et_fn *f, const char *addr, int cdev)
 	at.pt_id = f->ioas;
 	if (et_sys->ioctl(f->dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) < 0)
 		goto fail;
-	rc = read_regions(f);
-	if (rc < 0) {
-		et_close(f);
-		return rc;
-	}
-	return 0;
+	return opened(f, true);
 fail:
-	rc = neg_errno();
-	et_close(f);
-	return rc;
+	return opened(f, false);
 }
 
 void
