@@ -157,6 +157,28 @@ chain_of(const char *addr, int group, unsigned int version, uint64_t start,
 	et_close(&f);
 }
 
+/* Open @addr in @group; its zPCI group capability says @imaxstbl and
+ * @maxstbl. */
+static void
+group_stbl(const char *addr, int group, uint32_t imaxstbl, uint32_t maxstbl,
+	   const char *what)
+{
+	struct et_fn f;
+	uint8_t buf[BUF];
+	struct chain c;
+	uint32_t argsz = 0;
+
+	CHECK_EQ(et_open_group(&f, addr, group), 0, "%s", what);
+	if (f.dev < 0)
+		return;
+	info_full(&f, buf, &argsz);
+	walk(buf, argsz, &c);
+	CHECK(c.group != NULL && c.group->imaxstbl == imaxstbl &&
+	      c.group->maxstbl == maxstbl, "... imaxstbl %u, maxstbl %u",
+	      imaxstbl, maxstbl);
+	et_close(&f);
+}
+
 static void
 refused(const char *spec, const char *addr, int group, const char *why)
 {
@@ -193,32 +215,10 @@ main(void)
 		"config_size=512");
 
 	setenv("VFIO_ISM_EMU_DEFAULTS", "imaxstbl=512,maxstbl=32", 1);
-	CHECK_EQ(et_open_group(&f, "0000:00:01.0", 1), 0,
-		 "VFIO_ISM_EMU_DEFAULTS applies to every function");
-	if (f.dev >= 0) {
-		uint8_t buf[BUF];
-		struct chain c;
-		uint32_t argsz = 0;
-
-		info_full(&f, buf, &argsz);
-		walk(buf, argsz, &c);
-		CHECK(c.group != NULL && c.group->imaxstbl == 512 &&
-		      c.group->maxstbl == 32, "... imaxstbl 512, maxstbl 32");
-		et_close(&f);
-	}
-	CHECK_EQ(et_open_group(&f, "0000:00:04.0", 4), 0,
-		 "a function's own file wins over the defaults");
-	if (f.dev >= 0) {
-		uint8_t buf[BUF];
-		struct chain c;
-		uint32_t argsz = 0;
-
-		info_full(&f, buf, &argsz);
-		walk(buf, argsz, &c);
-		CHECK(c.group != NULL && c.group->imaxstbl == 1024 &&
-		      c.group->maxstbl == 64, "... imaxstbl 1024, maxstbl 64");
-		et_close(&f);
-	}
+	group_stbl("0000:00:01.0", 1, 512, 32,
+		   "VFIO_ISM_EMU_DEFAULTS applies to every function");
+	group_stbl("0000:00:04.0", 4, 1024, 64,
+		   "a function's own file wins over the defaults");
 	setenv("VFIO_ISM_EMU_DEFAULTS", "bogus", 1);
 	CHECK_EQ(et_open_group(&f, "0000:00:01.0", 1), -EINVAL,
 		 "bad VFIO_ISM_EMU_DEFAULTS refuse the device");
