@@ -185,6 +185,19 @@ class TestPmd:
             return "\n".join(self.lines)
 
 
+def remove_fabric(name):
+    """Remove a model fabric a test created: the file, the directory of its
+    interrupt FIFOs and any FIFO an older layout left beside it."""
+    base = f"/dev/shm/ism-fabric.{name}"
+    for path in [base] + [os.path.join("/dev/shm", f) for f in os.listdir("/dev/shm")
+                          if f.startswith(f"ism-fabric.{name}.irq.")]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    shutil.rmtree(base + ".d", ignore_errors=True)
+
+
 def one_way(tx, rx, seconds, drain=1.0):
     """rx in rxonly, tx in txonly for @seconds, stop the sender, let the
     receiver drain, stop it; the cumulative stats of both."""

@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
-from testpmd_session import TestPmd, TestPmdError, one_way  # noqa: E402
+from testpmd_session import TestPmd, TestPmdError, one_way, remove_fabric  # noqa: E402
 from tap import Tap  # noqa: E402
 
 tap = Tap()
@@ -98,7 +98,7 @@ def test_lib_log_in_rte_log():
                   "(pmd.net.ism)")
         t.quit()
     finally:
-        os.unlink(path)
+        remove_fabric(name)
 
 
 def main():
@@ -114,10 +114,7 @@ def main():
         for t in (a, b):
             if t is not None:
                 t.quit()
-        try:
-            os.unlink(f"/dev/shm/ism-fabric.{FABRIC}")
-        except OSError:
-            pass
+        remove_fabric(FABRIC)
     return tap.done()
 
 

@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
-from testpmd_session import TestPmd, TestPmdError  # noqa: E402
+from testpmd_session import TestPmd, TestPmdError, remove_fabric  # noqa: E402
 from tap import Tap  # noqa: E402
 
 tap = Tap()
@@ -133,10 +133,7 @@ def main():
         for t in (a, b):
             if t is not None:
                 t.quit()
-        try:
-            os.unlink(f"/dev/shm/ism-fabric.{FABRIC}")
-        except OSError:
-            pass
+        remove_fabric(FABRIC)
     return tap.done()
 
 
