@@ -280,3 +280,13 @@ et_req_hdr(uint8_t *p, uint32_t cmd, uint16_t len)
 	vism_put_be32(p, cmd);
 	vism_put_be16(p + 6, len);
 }
+
+int
+et_reg_sba(struct et_fn *f, uint64_t iova)
+{
+	uint8_t req[16], resp[8];
+
+	et_req_hdr(req, ISM_CMD_REG_SBA, sizeof(req));
+	vism_put_be64(req + 8, iova);
+	return et_cmd(f, req, sizeof(req), resp, sizeof(resp));
+}

@@ -64,5 +64,7 @@ uint64_t et_gid(struct et_fn *f);
 
 /* A request header for @cmd of @len bytes (header included) at @p. */
 void et_req_hdr(uint8_t *p, uint32_t cmd, uint16_t len);
+/* REG_SBA of @iova; the device's return code, or -1. */
+int et_reg_sba(struct et_fn *f, uint64_t iova);
 
 #endif /* EMU_TEST_H */

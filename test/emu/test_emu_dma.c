@@ -23,16 +23,6 @@
 
 static uint8_t *mem;
 
-static int
-reg_sba(struct et_fn *f, uint64_t iova)
-{
-	uint8_t req[16], resp[8];
-
-	et_req_hdr(req, ISM_CMD_REG_SBA, sizeof(req));
-	vism_put_be64(req + 8, iova);
-	return et_cmd(f, req, sizeof(req), resp, sizeof(resp));
-}
-
 static void
 container_aperture(void)
 {
@@ -51,9 +41,9 @@ container_aperture(void)
 	CHECK_EQ(et_map(&a, mem, LO, 4096), -EEXIST, "an overlap: EEXIST");
 	CHECK_EQ(et_map(&a, mem, LO + 4095, 4096), -EINVAL,
 		 "an unaligned IOVA: EINVAL");
-	CHECK_EQ(reg_sba(&a, LO + 0x10000), ISM_RET_BAD_ADDR,
+	CHECK_EQ(et_reg_sba(&a, LO + 0x10000), ISM_RET_BAD_ADDR,
 		 "REG_SBA with an IOVA that is not mapped: BAD_ADDR");
-	CHECK_EQ(reg_sba(&a, LO), ISM_RET_OK, "REG_SBA with a mapped one");
+	CHECK_EQ(et_reg_sba(&a, LO), ISM_RET_OK, "REG_SBA with a mapped one");
 	et_close(&a);
 }
 
@@ -155,10 +145,10 @@ ioas_aperture(void)
 	et_sys->close(ifd);
 
 	CHECK_EQ(et_open_cdev(&b, "0000:00:03.0", 3), 0, "C opened the usual way");
-	CHECK_EQ(reg_sba(&b, 0x200000000), ISM_RET_BAD_ADDR,
+	CHECK_EQ(et_reg_sba(&b, 0x200000000), ISM_RET_BAD_ADDR,
 		 "REG_SBA before any map: BAD_ADDR");
 	CHECK_EQ(et_map(&b, mem, 0x200000000, 4096), 0, "mapped");
-	CHECK_EQ(reg_sba(&b, 0x200000000), ISM_RET_OK, "REG_SBA through the IOAS");
+	CHECK_EQ(et_reg_sba(&b, 0x200000000), ISM_RET_OK, "REG_SBA through the IOAS");
 	et_close(&b);
 }
 

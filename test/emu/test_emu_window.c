@@ -28,16 +28,6 @@
 #define DATA_LEN 100
 
 static int
-reg_sba(struct et_fn *f, uint64_t iova)
-{
-	uint8_t req[16], resp[8];
-
-	et_req_hdr(req, ISM_CMD_REG_SBA, sizeof(req));
-	vism_put_be64(req + 8, iova);
-	return et_cmd(f, req, sizeof(req), resp, sizeof(resp));
-}
-
-static int
 reg_dmb(struct et_fn *f, uint64_t iova, uint32_t len, uint64_t rgid,
 	uint64_t *tok)
 {
@@ -149,7 +139,7 @@ run(struct et_fn *rx, struct et_fn *tx, int map_flags, const char *what)
 	      "%s: two functions with GIDs of their own", what);
 	CHECK_EQ(et_map(rx, mem, IOVA, 3 * 4096), 0, "%s: DMA map", what);
 	CHECK_EQ(wire_msi(rx, efd), 0, "%s: MSI wired to an eventfd", what);
-	CHECK_EQ(reg_sba(rx, IOVA), ISM_RET_OK, "%s: REG_SBA", what);
+	CHECK_EQ(et_reg_sba(rx, IOVA), ISM_RET_OK, "%s: REG_SBA", what);
 	CHECK_EQ(reg_ieq(rx, IOVA + 2 * 4096, 4096), ISM_RET_OK, "%s: REG_IEQ",
 		 what);
 	CHECK_EQ(signal_ieq(tx, et_gid(rx), 0x80, 0x1122334455667788),
