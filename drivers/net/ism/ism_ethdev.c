@@ -316,9 +316,11 @@ ism_rx_intr_set(struct rte_eth_dev *eth, uint16_t qid, bool on)
 
 	if (qid >= p->nb_queues || p->rxq[qid] == NULL)
 		return -EINVAL;
+	/* lib/ism polls a device from one thread at a time: the control
+	 * alarm polls its events under the same lock */
+	ism_ctrl_lock(p);
 	if (on)	/* re-arm: the MSI fires again only after the SBA is clear */
 		ism_poll_sba(p->dev, NULL, NULL);
-	ism_ctrl_lock(p);
 	rc = ism_ctrl_rx_intr(p, qid, on);
 	ism_ctrl_unlock(p);
 	if (rc == 0 && on)
