@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The DRAINING state in one process: a sender that stops and starts again
+ * (BYE, then a HELLO of a new session) must not make the receiver lose
+ * what it published. The receiver reads every frame of the old session,
+ * in order, before the link comes back; the sender cannot link (and so
+ * cannot overwrite the ring) meanwhile. A receiver that does not poll
+ * keeps the old frames for hb_timeout only: then they are discarded,
+ * counted in rx_drain_timeouts / rx_drain_discarded_bytes, and the link
+ * comes up with the new session.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "check.h"
+#include "rte_pmd_ism.h"
+
+#define FABRIC "draintest"
+#define FRAME 64
+#define HB_TIMEOUT_MS 600
+
+static struct rte_mempool *pool;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+link_is(uint16_t port, int up, int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	struct rte_eth_link l;
+
+	do {
+		rte_eth_link_get_nowait(port, &l);
+		if (l.link_status == up)
+			return true;
+		usleep(2000);
+	} while (now_ms() < end);
+	return false;
+}
+
+static int
+start_port(uint16_t port)
+{
+	struct rte_eth_conf conf = { 0 };
+	int rc = rte_eth_dev_configure(port, 1, 1, &conf);
+
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(port, 0, 512, 0, NULL, pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(port, 0, 512, 0, NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(port);
+	return rc;
+}
+
+/* Frames seq first..first+n-1; returns how many TX accepted. */
+static uint32_t
+send_seq(uint16_t port, uint32_t first, uint32_t n)
+{
+	uint32_t sent = 0;
+
+	while (sent < n) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t seq = first + sent;
+
+		if (m == NULL)
+			break;
+		memset(rte_pktmbuf_append(m, FRAME), 0xa5, FRAME);
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), &seq, sizeof(seq));
+		if (rte_eth_tx_burst(port, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			break;		/* the ring is full */
+		}
+		sent++;
+	}
+	return sent;
+}
+
+/* Receive until @n frames or @ms pass; every one must carry the next
+ * sequence number from *@next. Returns the count, -1 on a wrong one. */
+static int
+recv_seq(uint16_t port, uint32_t *next, uint32_t n, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+	uint32_t got = 0;
+	int bad = 0;
+
+	while (got < n && now_ms() < end) {
+		struct rte_mbuf *m[32];
+		uint16_t k = rte_eth_rx_burst(port, 0, m, 32);
+
+		for (uint16_t i = 0; i < k; i++) {
+			uint32_t seq;
+
+			memcpy(&seq, rte_pktmbuf_mtod(m[i], uint8_t *), sizeof(seq));
+			if (seq != *next || m[i]->pkt_len != FRAME)
+				bad = 1;
+			(*next)++;
+			rte_pktmbuf_free(m[i]);
+		}
+		got += k;
+	}
+	return bad ? -1 : (int)got;
+}
+
+static uint64_t
+xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v = UINT64_MAX;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
+		rte_eth_xstats_get_by_id(port, &id, &v, 1);
+	return v;
+}
+
+static void
+test_drained(uint16_t a, uint16_t b)
+{
+	uint32_t sent, next = 0;
+	int got;
+
+	sent = send_seq(a, 0, 100000);
+	CHECK(sent > 100, "a filled b's ring without b reading (%u frames)", sent);
+	CHECK_EQ(rte_eth_dev_stop(a), 0, "a stops (BYE, goodbye record)");
+	CHECK_EQ(rte_eth_dev_start(a), 0, "a starts again: a new session");
+	CHECK(!link_is(a, 1, HB_TIMEOUT_MS / 3),
+	      "a cannot link while b's ring still holds its old frames");
+	got = recv_seq(b, &next, sent, 3000);
+	CHECK_EQ(got, (int)sent, "b reads every frame of a's old session, in order");
+	CHECK(link_is(a, 1, 5000) && link_is(b, 1, 5000),
+	      "once drained, the link comes up with the new session");
+	next = 1000000;
+	sent = send_seq(a, next, 50);
+	got = recv_seq(b, &next, sent, 3000);
+	CHECK(sent == 50 && got == 50,
+	      "the new session's frames follow, from sequence 1000000");
+	CHECK_EQ(xstat(b, "rx_drain_timeouts"), 0, "no drain timed out");
+}
+
+static void
+test_timeout(uint16_t a, uint16_t b)
+{
+	uint32_t sent, next;
+	uint64_t t0;
+	int got;
+
+	sent = send_seq(a, 0, 100);
+	CHECK_EQ(sent, 100, "a sends 100 frames b will not read");
+	rte_eth_dev_stop(a);
+	rte_eth_dev_start(a);
+	t0 = now_ms();
+	CHECK(link_is(a, 1, HB_TIMEOUT_MS + 3000),
+	      "b does not poll: the link comes up after its hb_timeout (%u ms)",
+	      HB_TIMEOUT_MS);
+	CHECK(now_ms() - t0 >= HB_TIMEOUT_MS - 50, "not before it (%llu ms)",
+	      (unsigned long long)(now_ms() - t0));
+	CHECK_EQ(xstat(b, "rx_drain_timeouts"), 1, "one drain timed out");
+	CHECK_EQ(xstat(b, "rx_drain_discarded_bytes"), 100ull * (8 + FRAME),
+		 "and it discarded exactly the 100 records");
+	link_is(b, 1, 3000);
+	next = 500;
+	sent = send_seq(a, 500, 20);
+	got = recv_seq(b, &next, 20, 3000);
+	CHECK(sent == 20 && got == 20,
+	      "b then reads only the new session's frames, from sequence 500");
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64], dir[64], args[128];
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+			"--file-prefix", prefix, "--log-level", "pmd.net.ism:notice" };
+	uint16_t a, b;
+
+	(void)argc;
+	snprintf(dir, sizeof(dir), "/dev/shm/ism-drain.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 99;
+	setenv("ISM_MODEL_DIR", dir, 1);
+	snprintf(prefix, sizeof(prefix), "ism-drain-%d", (int)getpid());
+	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
+		printf("Bail out! EAL init failed\n");
+		return 99;
+	}
+	pool = rte_pktmbuf_pool_create("drain", 8192, 256, 0,
+				       2048 + RTE_PKTMBUF_HEADROOM, 0);
+	snprintf(args, sizeof(args), "fabric=" FABRIC ",pair=dr,dmb_size=65536");
+	CHECK(pool != NULL && rte_vdev_init("net_ism0", args) == 0, "sender a");
+	snprintf(args, sizeof(args),
+		 "fabric=" FABRIC ",pair=dr,dmb_size=65536,hb_timeout=%d",
+		 HB_TIMEOUT_MS);
+	CHECK(rte_vdev_init("net_ism1", args) == 0, "receiver b (hb_timeout=%d)",
+	      HB_TIMEOUT_MS);
+	if (rte_eth_dev_get_port_by_name("net_ism0", &a) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_ism1", &b) != 0) {
+		printf("Bail out! no ports\n");
+		return 99;
+	}
+	{
+		uint64_t ga = 0, gb = 0, pa = 0;
+
+		rte_pmd_ism_get_gid(a, &ga);
+		rte_pmd_ism_get_gid(b, &gb);
+		CHECK(start_port(a) == 0 && start_port(b) == 0, "both started");
+		CHECK(link_is(a, 1, 5000) && rte_pmd_ism_get_peer(a, &pa) == 0 &&
+		      pa == gb && ga != 0, "a paired with b by label");
+	}
+	CHECK(link_is(a, 1, 5000) && link_is(b, 1, 5000), "linked");
+	test_drained(a, b);
+	test_timeout(a, b);
+	rte_eth_dev_stop(a);
+	rte_eth_dev_stop(b);
+	rte_eth_dev_close(a);
+	rte_eth_dev_close(b);
+	rte_vdev_uninit("net_ism0");
+	rte_vdev_uninit("net_ism1");
+	rte_eal_cleanup();
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			check_diag("cannot remove %s", dir);
+	}
+	return check_done();
+}
