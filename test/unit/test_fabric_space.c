@@ -33,6 +33,19 @@ keep_log(int level, const char *msg)
 	check_diag("log: %s", msg);
 }
 
+static int
+attach_close(const char *name, const struct ism_model_opts *o)
+{
+	struct ism_transport *t = NULL;
+	int rc;
+
+	last_log[0] = '\0';
+	rc = ism_model_attach(name, o, &t);
+	if (rc == 0)
+		t->ops->close(t);
+	return rc;
+}
+
 static bool
 fully_reserved(const char *path, struct stat *st)
 {
@@ -76,7 +89,8 @@ test_no_room(void)
 	CHECK(strstr(last_log, "65536 MiB") != NULL &&
 	      strstr(last_log, "bytes free") != NULL &&
 	      strstr(last_log, "--shm-size") != NULL &&
-	      strstr(last_log, "heap_size") != NULL,
+	      strstr(last_log, "heap_size") != NULL &&
+	      strstr(last_log, "ISM_MODEL_HEAP") != NULL,
 	      "the error has the sizes and the fixes: %s", last_log);
 	ism_model_path("big", path, sizeof(path));
 	CHECK(access(path, F_OK) < 0, "no fabric left behind");
@@ -112,6 +126,38 @@ test_reserved(void)
 	ism_model_unlink("space");
 }
 
+/* ISM_MODEL_HEAP: the heap of a fabric made without opts->heap_size. */
+static void
+test_heap_env(void)
+{
+	static const char *const bad[] = { "12x", " 4M", "-1", "0", "100G", "4MB", "M" };
+	struct ism_model_opts o = { .heap_size = 2 << 20 };
+	struct stat st;
+	char path[256];
+
+	ism_model_path("small", path, sizeof(path));
+	setenv("ISM_MODEL_HEAP", "1M", 1);
+	CHECK_EQ(attach_close("small", NULL), 0, "ISM_MODEL_HEAP=1M");
+	memset(&st, 0, sizeof(st));
+	stat(path, &st);
+	CHECK(st.st_size > (1 << 20) && st.st_size <= (4 << 20),
+	      "a fabric with a 1 MiB heap (%lld bytes)", (long long)st.st_size);
+	ism_model_unlink("small");
+	CHECK_EQ(attach_close("small", &o), 0, "opts->heap_size wins");
+	memset(&st, 0, sizeof(st));
+	stat(path, &st);
+	CHECK(st.st_size > (2 << 20) && st.st_size <= (5 << 20),
+	      "a fabric with a 2 MiB heap (%lld bytes)", (long long)st.st_size);
+	ism_model_unlink("small");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("ISM_MODEL_HEAP", bad[i], 1);
+		CHECK_EQ(attach_close("small", NULL), -EINVAL,
+			 "ISM_MODEL_HEAP='%s' is refused", bad[i]);
+		CHECK(strstr(last_log, bad[i]) != NULL, "naming the value: %s", last_log);
+	}
+	unsetenv("ISM_MODEL_HEAP");
+}
+
 int
 main(void)
 {
@@ -119,5 +165,6 @@ main(void)
 	ism_set_log_fn(keep_log);
 	test_no_room();
 	test_reserved();
+	test_heap_env();
 	return check_done();
 }

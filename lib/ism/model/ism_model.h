@@ -52,6 +52,8 @@ extern "C" {
 #define ISM_MODEL_MAX_FUNCTIONS	32
 #define ISM_MODEL_NAME_MAX	64
 #define ISM_MODEL_REAP_MS	20
+/* Heap of a new fabric when opts->heap_size is 0: ISM_MODEL_HEAP in the
+ * environment (bytes, or a number with K, M or G), else this. */
 #define ISM_MODEL_DEFAULT_HEAP	(256u << 20)
 /* Directory of fabric files; ISM_MODEL_DIR in the environment overrides. */
 #define ISM_MODEL_DEFAULT_DIR	"/dev/shm"

@@ -127,7 +127,7 @@ fab_reserve(int fd, const char *path, uint64_t size, uint64_t heap)
 
 		if (fstatvfs(fd, &vfs) == 0)
 			avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
-		ISM_ERR("model: no room for fabric %s: it needs %llu bytes (a DMA heap of %llu MiB), its filesystem has %llu bytes free; make room (a larger /dev/shm: mount -o remount,size=...; containers: --shm-size), point ISM_MODEL_DIR at a larger tmpfs, or use a smaller heap (struct ism_model_opts.heap_size)",
+		ISM_ERR("model: no room for fabric %s: it needs %llu bytes (a DMA heap of %llu MiB), its filesystem has %llu bytes free; make room (a larger /dev/shm: mount -o remount,size=...; containers: --shm-size), point ISM_MODEL_DIR at a larger tmpfs, or use a smaller heap (ISM_MODEL_HEAP=64M in the environment, or struct ism_model_opts.heap_size)",
 			path, (unsigned long long)size,
 			(unsigned long long)(heap >> 20), avail);
 		return -ENOSPC;
@@ -135,6 +135,47 @@ fab_reserve(int fd, const char *path, uint64_t size, uint64_t heap)
 	ISM_ERR("model: cannot reserve %llu bytes for fabric %s: %s",
 		(unsigned long long)size, path, strerror(err));
 	return -err;
+}
+
+/*
+ * The heap of a new fabric: the caller's, else ISM_MODEL_HEAP from the
+ * environment (bytes, or a number with K, M or G), else the default. The
+ * variable lets a program that cannot pass options (the PMD, testpmd) fit
+ * a small /dev/shm.
+ */
+static int
+heap_size(const struct ism_model_opts *opts, size_t *heap)
+{
+	const char *env = getenv("ISM_MODEL_HEAP");
+	unsigned long long v;
+	char *end;
+
+	if (opts != NULL && opts->heap_size) {
+		*heap = opts->heap_size;
+		return 0;
+	}
+	if (env == NULL || env[0] == '\0') {
+		*heap = ISM_MODEL_DEFAULT_HEAP;
+		return 0;
+	}
+	errno = 0;
+	v = env[0] >= '0' && env[0] <= '9' ? strtoull(env, &end, 10) : 0;
+	if (env[0] >= '0' && env[0] <= '9' && errno == 0 && v > 0) {
+		unsigned int shift = 0;
+
+		switch (*end) {
+		case 'K': case 'k': shift = 10; end++; break;
+		case 'M': case 'm': shift = 20; end++; break;
+		case 'G': case 'g': shift = 30; end++; break;
+		}
+		if (*end == '\0' && v <= (UINT64_C(1) << 36) >> shift) {
+			*heap = (size_t)(v << shift);
+			return 0;
+		}
+	}
+	ISM_ERR("model: ISM_MODEL_HEAP='%s' is not a heap size: give bytes or a number with K, M or G, 256K..64G",
+		env);
+	return -EINVAL;
 }
 
 /*
@@ -147,15 +188,17 @@ fab_reserve(int fd, const char *path, uint64_t size, uint64_t heap)
 static int
 fab_create(const char *path, const struct ism_model_opts *opts)
 {
-	size_t heap = opts != NULL && opts->heap_size ? opts->heap_size :
-		ISM_MODEL_DEFAULT_HEAP;
 	struct fab_access acc;
+	size_t heap;
 	struct model_hdr h;
 	struct stat st;
 	char tmp[300];
 	mode_t mode;
-	int fd, dfd, rc = 0;
+	int fd, dfd, rc;
 
+	rc = heap_size(opts, &heap);
+	if (rc < 0)
+		return rc;
 	if (heap < 64 * MODEL_PAGE || heap > ((size_t)1 << 36)) {
 		ISM_ERR("model: heap size %zu is not in 256 KiB..64 GiB", heap);
 		return -EINVAL;
