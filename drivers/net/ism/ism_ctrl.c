@@ -35,6 +35,11 @@
 #include "ism_ethdev.h"
 #include "ism_ring.h"
 
+static_assert(ISM_MAX_QUEUES <= ISM_CTRL_MAX_QUEUES,
+	      "every queue's token fits the TOKENS events");
+static_assert(ISM_RING_CTRL_OFF + sizeof(struct ism_ctrl_rec) <= ISM_RING_DATA_OFF,
+	      "the control record lies in the ring header");
+
 #define SEARCH_LOG_PERIOD_MS	5000
 #define NOISE_LOG_PERIOD_MS	5000
 
