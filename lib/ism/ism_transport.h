@@ -23,7 +23,8 @@
  *    transport that copies anyway (the model) saves a copy by offering it.
  *  - set_label() and find_peer() are optional: label discovery, for
  *    fabrics that have a directory of their functions (the software
- *    model). set_label() publishes a label (1..31 characters) for this
+ *    model). set_label() publishes a label (1..ISM_TRANSPORT_LABEL_MAX
+ *    characters) for this
  *    function; find_peer() stores in @gids the GIDs of at most @n other
  *    live functions carrying @label and returns how many there are (which
  *    may be more than @n). Real hardware has no such directory: the vfio
@@ -34,6 +35,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
+
+/* Longest label set_label() takes, in characters. */
+#define ISM_TRANSPORT_LABEL_MAX	31
 
 struct ism_transport;
 

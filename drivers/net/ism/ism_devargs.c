@@ -10,11 +10,16 @@
  * by rte_kvargs, which skips empty items and reads "queues=4=5" as a key
  * "4" with the value "5".
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ism_ethdev.h"
+#include "ism_model.h"
+
+static_assert(ISM_DEVARGS_FABRIC_MAX == ISM_MODEL_NAME_MAX,
+	      "fabric= holds any name the model takes");
 
 const char ism_devargs_help[] = ISM_DEVARGS_HELP;
 
@@ -63,7 +68,7 @@ accepted(enum devarg_key k, char *buf, size_t size)
 		break;
 	case KEY_PAIR:
 		snprintf(buf, size, "1..%d characters of %s",
-			 ISM_MODEL_LABEL_MAX, NAME_CHARS);
+			 ISM_TRANSPORT_LABEL_MAX, NAME_CHARS);
 		break;
 	case KEY_PEER:
 		snprintf(buf, size, "0x1..0x%" PRIx64 " (the peer's GID, hex or decimal) or 'any'",

@@ -16,6 +16,7 @@
 #include <rte_pci.h>
 
 #include "ism_ethdev.h"
+#include "ism_model.h"	/* --vdev ports are functions of the software model */
 #include "ism_ring.h"
 #include "rte_pmd_ism.h"
 #ifdef RTE_NET_ISM_VFIO_ISM

@@ -13,7 +13,6 @@
 #include "ism.h"
 #include "ism_ring.h"
 #include "ism_ctrl_proto.h"
-#include "ism_model.h"
 
 extern int ism_logtype;
 #define ISM_LOG(level, fmt, ...) \
@@ -102,9 +101,12 @@ struct ism_txq {
 	uint64_t credit_errors;
 };
 
+/* A fabric name of the software model (ism_model.h checks it again). */
+#define ISM_DEVARGS_FABRIC_MAX	64
+
 struct ism_devargs {
-	char fabric[ISM_MODEL_NAME_MAX + 1];
-	char pair[ISM_MODEL_LABEL_MAX + 1];
+	char fabric[ISM_DEVARGS_FABRIC_MAX + 1];	/* --vdev ports only */
+	char pair[ISM_TRANSPORT_LABEL_MAX + 1];
 	uint64_t peer;			/* 0: find it by pair= or peer=any */
 	bool peer_any;			/* pair with whoever says HELLO first */
 	uint32_t dmb_size;

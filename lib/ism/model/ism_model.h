@@ -92,7 +92,7 @@ int ism_model_path(const char *name, char *buf, size_t len);
  * may publish a short label (1..ISM_MODEL_LABEL_MAX characters) so that a
  * peer can find its GID by name instead of being told it.
  */
-#define ISM_MODEL_LABEL_MAX	31
+#define ISM_MODEL_LABEL_MAX	ISM_TRANSPORT_LABEL_MAX
 int ism_model_set_label(struct ism_transport *t, const char *label);
 /* GIDs of the other live functions with @label, at most @n stored; returns
  * how many there are (may exceed @n). */
