@@ -140,6 +140,15 @@ test_cut_and_touch(void)
 int
 main(void)
 {
+	/* The guard is a SIGBUS handler; qemu-user does not hand a guest the
+	 * SIGBUS its own memory access raised ("uncaught target signal 7"),
+	 * so under it only the reaper's size check protects, which a touch
+	 * right after the cut outruns. */
+	if (getenv("ISM_TEST_QEMU_USER") != NULL) {
+		check_skip("a fabric truncated under running processes",
+			   "qemu-user does not deliver SIGBUS from a guest memory access to the guest's handler; run on the host and under ASan");
+		return check_done();
+	}
 	tu_private_fabric_dir();
 	test_two_processes();
 	test_cut_and_touch();
