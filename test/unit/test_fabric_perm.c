@@ -23,29 +23,6 @@
 #define WAIT_MS 5000
 #define EV_HELLO 0x5151
 
-static char last_log[4096];
-
-static void
-keep_log(int level, const char *msg)
-{
-	(void)level;
-	snprintf(last_log, sizeof(last_log), "%s", msg);
-	check_diag("log: %s", msg);
-}
-
-static int
-attach_close(const char *name, const struct ism_model_opts *o)
-{
-	struct ism_transport *t = NULL;
-	int rc;
-
-	last_log[0] = '\0';
-	rc = ism_model_attach(name, o, &t);
-	if (rc == 0)
-		t->ops->close(t);
-	return rc;
-}
-
 static void
 path_of(const char *name, char *buf, size_t len)
 {
@@ -56,7 +33,7 @@ path_of(const char *name, char *buf, size_t len)
 static bool
 log_has(const char *what)
 {
-	return strstr(last_log, what) != NULL;
+	return strstr(tu_last_log, what) != NULL;
 }
 
 /* A file with known bytes, to check it is never written. */
@@ -90,19 +67,19 @@ test_open_to_all(void)
 	char path[256], uid[32];
 
 	snprintf(uid, sizeof(uid), "uid %u", (unsigned int)geteuid());
-	CHECK_EQ(attach_close("open", NULL), 0, "a private fabric");
+	CHECK_EQ(tu_attach_close("open", NULL), 0, "a private fabric");
 	path_of("open", path, sizeof(path));
 	CHECK_EQ(chmod(path, 0666), 0, "someone makes it 0666");
-	CHECK_EQ(attach_close("open", NULL), -EPERM, "a fabric of mode 0666 is refused");
+	CHECK_EQ(tu_attach_close("open", NULL), -EPERM, "a fabric of mode 0666 is refused");
 	CHECK(log_has(path) && log_has("mode 0666") && log_has(uid) &&
 	      log_has("remove it"),
 	      "the error names the file, its owner and mode, and the fix: %s",
-	      last_log);
+	      tu_last_log);
 	chmod(path, 0640);
-	CHECK_EQ(attach_close("open", NULL), -EPERM, "mode 0640 too, without share_group");
-	CHECK(log_has("its group"), "and says who could read it: %s", last_log);
+	CHECK_EQ(tu_attach_close("open", NULL), -EPERM, "mode 0640 too, without share_group");
+	CHECK(log_has("its group"), "and says who could read it: %s", tu_last_log);
 	chmod(path, 0600);
-	CHECK_EQ(attach_close("open", NULL), 0, "0600 again: attached");
+	CHECK_EQ(tu_attach_close("open", NULL), 0, "0600 again: attached");
 	ism_model_unlink("open");
 }
 
@@ -115,16 +92,16 @@ test_other_users(void)
 		check_skip("fabrics of another user", "needs root to chown to uid 65534");
 		return;
 	}
-	CHECK_EQ(attach_close("squat", NULL), 0, "a fabric");
+	CHECK_EQ(tu_attach_close("squat", NULL), 0, "a fabric");
 	path_of("squat", path, sizeof(path));
 	CHECK_EQ(chown(path, NOBODY, NOBODY), 0, "given to uid 65534");
-	CHECK_EQ(attach_close("squat", NULL), -EPERM, "a fabric of another user, mode 0600, is refused");
+	CHECK_EQ(tu_attach_close("squat", NULL), -EPERM, "a fabric of another user, mode 0600, is refused");
 	CHECK(log_has(path) && log_has("uid 65534") && log_has("mode 0600") &&
 	      log_has("share_group"),
-	      "the error names the file, the owner and the mode: %s", last_log);
+	      "the error names the file, the owner and the mode: %s", tu_last_log);
 	chmod(path, 0666);
-	CHECK_EQ(attach_close("squat", NULL), -EPERM, "nor with mode 0666 (the squatter's case)");
-	CHECK(log_has("uid 65534") && log_has("mode 0666"), "named: %s", last_log);
+	CHECK_EQ(tu_attach_close("squat", NULL), -EPERM, "nor with mode 0666 (the squatter's case)");
+	CHECK(log_has("uid 65534") && log_has("mode 0666"), "named: %s", tu_last_log);
 	ism_model_unlink("squat");
 
 	/* the FIFO directory squatted before the fabric exists */
@@ -132,16 +109,16 @@ test_other_users(void)
 	snprintf(dpath, sizeof(dpath), "%s.d", path);
 	CHECK_EQ(mkdir(dpath, 0700), 0, "someone makes the FIFO directory");
 	CHECK_EQ(chown(dpath, NOBODY, NOBODY), 0, "as uid 65534");
-	CHECK_EQ(attach_close("dirsquat", NULL), -EPERM, "a FIFO directory of another user is refused");
-	CHECK(log_has(dpath) && log_has("uid 65534"), "named: %s", last_log);
+	CHECK_EQ(tu_attach_close("dirsquat", NULL), -EPERM, "a FIFO directory of another user is refused");
+	CHECK(log_has(dpath) && log_has("uid 65534"), "named: %s", tu_last_log);
 	CHECK(access(path, F_OK) != 0, "and no fabric was published");
 	rmdir(dpath);
 	CHECK_EQ(mkdir(dpath, 0777), 0, "a FIFO directory of ours");
 	chmod(dpath, 0777);
-	CHECK_EQ(attach_close("dirsquat", NULL), -EPERM, "open to everyone: refused");
-	CHECK(log_has("mode 0777"), "named: %s", last_log);
+	CHECK_EQ(tu_attach_close("dirsquat", NULL), -EPERM, "open to everyone: refused");
+	CHECK(log_has("mode 0777"), "named: %s", tu_last_log);
 	rmdir(dpath);
-	CHECK_EQ(attach_close("dirsquat", NULL), 0, "attaches once it is gone");
+	CHECK_EQ(tu_attach_close("dirsquat", NULL), 0, "attaches once it is gone");
 	ism_model_unlink("dirsquat");
 }
 
@@ -155,15 +132,15 @@ test_links(void)
 	snprintf(victim, sizeof(victim), "%s.victim", path);
 	make_victim(victim, data, sizeof(data));
 	CHECK_EQ(symlink(victim, path), 0, "the fabric name is a link to a file");
-	CHECK_EQ(attach_close("link", NULL), -ELOOP, "a linked fabric is refused");
-	CHECK(log_has("symbolic link"), "said so: %s", last_log);
+	CHECK_EQ(tu_attach_close("link", NULL), -ELOOP, "a linked fabric is refused");
+	CHECK(log_has("symbolic link"), "said so: %s", tu_last_log);
 	CHECK(same_bytes(victim, data, sizeof(data)), "the target is untouched byte for byte");
 	unlink(path);
 
 	snprintf(dpath, sizeof(dpath), "%s.d", path);
 	CHECK_EQ(symlink(victim, dpath), 0, "the FIFO directory is a link");
-	CHECK_EQ(attach_close("link", NULL), -EPERM, "refused");
-	CHECK(log_has(dpath), "named: %s", last_log);
+	CHECK_EQ(tu_attach_close("link", NULL), -EPERM, "refused");
+	CHECK(log_has(dpath), "named: %s", tu_last_log);
 	CHECK(same_bytes(victim, data, sizeof(data)), "the target is untouched");
 	unlink(dpath);
 	CHECK_EQ(stat(victim, &st), 0, "the target is still there");
@@ -203,13 +180,13 @@ fifo_replaced(const char *name, bool as_link)
 	} else {
 		make_victim(fifo, data, sizeof(data));
 	}
-	last_log[0] = '\0';
+	tu_last_log[0] = '\0';
 	CHECK_EQ(ism_signal(b, ism_dev_gid(a), EV_HELLO, 1, true), 0,
 		 "B signals A with an interrupt");
 	CHECK(same_bytes(as_link ? victim : fifo, data, sizeof(data)),
 	      "the %s is untouched byte for byte",
 	      as_link ? "link's target" : "regular file");
-	CHECK(log_has("not a FIFO"), "and the model says why: %s", last_log);
+	CHECK(log_has("not a FIFO"), "and the model says why: %s", tu_last_log);
 	ism_dev_close(b);
 	ism_dev_close(a);
 	unlink(fifo);
@@ -318,9 +295,9 @@ test_group(void)
 	stat(dpath, &st);
 	CHECK((st.st_mode & 07777) == 03770 && st.st_gid == NOBODY,
 	      "FIFO directory 3770 of the group (%o)", st.st_mode & 07777);
-	CHECK_EQ(attach_close("group", NULL), -EPERM, "without share_group it is refused");
+	CHECK_EQ(tu_attach_close("group", NULL), -EPERM, "without share_group it is refused");
 	o.share_gid = NOBODY - 1;
-	CHECK_EQ(attach_close("group", &o), -EPERM, "for another group too");
+	CHECK_EQ(tu_attach_close("group", &o), -EPERM, "for another group too");
 	o.share_gid = NOBODY;
 
 	/* the member must reach the fabric's directory */
@@ -340,14 +317,14 @@ test_group(void)
 	ism_model_unlink("group");
 	CHECK(stat(dpath, &st) < 0, "until it is unlinked");
 	o.mode = 0666;
-	CHECK_EQ(attach_close("group", &o), -EINVAL, "a mode open to others is never created");
+	CHECK_EQ(tu_attach_close("group", &o), -EINVAL, "a mode open to others is never created");
 }
 
 int
 main(void)
 {
 	tu_private_fabric_dir();
-	ism_set_log_fn(keep_log);
+	ism_set_log_fn(tu_keep_log);
 	test_open_to_all();
 	test_other_users();
 	test_links();

@@ -23,29 +23,6 @@
 #define TMPFS_MAGIC_NR	0x01021994
 #define BIG_HEAP	((size_t)1 << 36)	/* the largest heap allowed */
 
-static char last_log[4096];
-
-static void
-keep_log(int level, const char *msg)
-{
-	(void)level;
-	snprintf(last_log, sizeof(last_log), "%s", msg);
-	check_diag("log: %s", msg);
-}
-
-static int
-attach_close(const char *name, const struct ism_model_opts *o)
-{
-	struct ism_transport *t = NULL;
-	int rc;
-
-	last_log[0] = '\0';
-	rc = ism_model_attach(name, o, &t);
-	if (rc == 0)
-		t->ops->close(t);
-	return rc;
-}
-
 static bool
 fully_reserved(const char *path, struct stat *st)
 {
@@ -86,12 +63,12 @@ test_no_room(void)
 	CHECK_EQ(ism_model_attach("big", &o, &t), -ENOSPC,
 		 "a 64 GiB heap on a %llu MiB tmpfs: -ENOSPC at attach",
 		 (unsigned long long)((uint64_t)fs.f_blocks * fs.f_bsize >> 20));
-	CHECK(strstr(last_log, "65536 MiB") != NULL &&
-	      strstr(last_log, "bytes free") != NULL &&
-	      strstr(last_log, "--shm-size") != NULL &&
-	      strstr(last_log, "heap_size") != NULL &&
-	      strstr(last_log, "ISM_MODEL_HEAP") != NULL,
-	      "the error has the sizes and the fixes: %s", last_log);
+	CHECK(strstr(tu_last_log, "65536 MiB") != NULL &&
+	      strstr(tu_last_log, "bytes free") != NULL &&
+	      strstr(tu_last_log, "--shm-size") != NULL &&
+	      strstr(tu_last_log, "heap_size") != NULL &&
+	      strstr(tu_last_log, "ISM_MODEL_HEAP") != NULL,
+	      "the error has the sizes and the fixes: %s", tu_last_log);
 	ism_model_path("big", path, sizeof(path));
 	CHECK(access(path, F_OK) < 0, "no fabric left behind");
 	CHECK_EQ(leftovers(dir, "ism-fabric.big.new"), 0, "nor a half-made one");
@@ -137,13 +114,13 @@ test_heap_env(void)
 
 	ism_model_path("small", path, sizeof(path));
 	setenv("ISM_MODEL_HEAP", "1M", 1);
-	CHECK_EQ(attach_close("small", NULL), 0, "ISM_MODEL_HEAP=1M");
+	CHECK_EQ(tu_attach_close("small", NULL), 0, "ISM_MODEL_HEAP=1M");
 	memset(&st, 0, sizeof(st));
 	stat(path, &st);
 	CHECK(st.st_size > (1 << 20) && st.st_size <= (4 << 20),
 	      "a fabric with a 1 MiB heap (%lld bytes)", (long long)st.st_size);
 	ism_model_unlink("small");
-	CHECK_EQ(attach_close("small", &o), 0, "opts->heap_size wins");
+	CHECK_EQ(tu_attach_close("small", &o), 0, "opts->heap_size wins");
 	memset(&st, 0, sizeof(st));
 	stat(path, &st);
 	CHECK(st.st_size > (2 << 20) && st.st_size <= (5 << 20),
@@ -151,9 +128,9 @@ test_heap_env(void)
 	ism_model_unlink("small");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		setenv("ISM_MODEL_HEAP", bad[i], 1);
-		CHECK_EQ(attach_close("small", NULL), -EINVAL,
+		CHECK_EQ(tu_attach_close("small", NULL), -EINVAL,
 			 "ISM_MODEL_HEAP='%s' is refused", bad[i]);
-		CHECK(strstr(last_log, bad[i]) != NULL, "naming the value: %s", last_log);
+		CHECK(strstr(tu_last_log, bad[i]) != NULL, "naming the value: %s", tu_last_log);
 	}
 	unsetenv("ISM_MODEL_HEAP");
 }
@@ -162,7 +139,7 @@ int
 main(void)
 {
 	tu_private_fabric_dir();
-	ism_set_log_fn(keep_log);
+	ism_set_log_fn(tu_keep_log);
 	test_no_room();
 	test_reserved();
 	test_heap_env();

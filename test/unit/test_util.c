@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "test_util.h"
 
 static char fabric_dir[128];
@@ -245,4 +246,27 @@ tu_chan_recv(int fd)
 		exit(99);
 	}
 	return v;
+}
+
+char tu_last_log[4096];
+
+void
+tu_keep_log(int level, const char *msg)
+{
+	(void)level;
+	snprintf(tu_last_log, sizeof(tu_last_log), "%s", msg);
+	check_diag("log: %s", msg);
+}
+
+int
+tu_attach_close(const char *name, const struct ism_model_opts *o)
+{
+	struct ism_transport *t = NULL;
+	int rc;
+
+	tu_last_log[0] = '\0';
+	rc = ism_model_attach(name, o, &t);
+	if (rc == 0)
+		t->ops->close(t);
+	return rc;
 }

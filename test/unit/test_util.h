@@ -28,6 +28,13 @@ int tu_collect(struct ism_dev *dev, struct tu_events *q, int want,
 int tu_wait_dmb(struct ism_dev *dev, unsigned int sba_idx, int timeout_ms);
 uint64_t tu_now_ms(void);
 void tu_sleep_ms(int ms);
+/* A log function for ism_set_log_fn(): keeps the last library message in
+ * tu_last_log and shows it as a TAP diagnostic. */
+extern char tu_last_log[4096];
+void tu_keep_log(int level, const char *msg);
+/* Attach a function to fabric @name and close it again, with tu_last_log
+ * cleared first; the attach's result. */
+int tu_attach_close(const char *name, const struct ism_model_opts *o);
 
 
 
