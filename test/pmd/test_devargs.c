@@ -21,37 +21,12 @@
 #include <rte_ethdev.h>
 
 #include "check.h"
+#include "pmd_test.h"
 #include "ism_ethdev.h"
 #include "ism_model.h"
 
 #define FABRIC "devargs"
 #define DEV "net_ism9"
-
-static char logbuf[1 << 16];
-static FILE *log_file;
-
-static bool
-log_has(const char *s)
-{
-	fflush(log_file);
-	return strstr(logbuf, s) != NULL;
-}
-
-static void
-log_clear(void)
-{
-	fflush(log_file);
-	rewind(log_file);
-	memset(logbuf, 0, sizeof(logbuf));
-}
-
-static int
-port_of(const char *name)
-{
-	uint16_t id;
-
-	return rte_eth_dev_get_port_by_name(name, &id) == 0 ? id : -1;
-}
 
 /* A string of @n copies of @c (names at and past their length limit). */
 static const char *
@@ -77,15 +52,15 @@ refused(bool model, const char *args, const char *want, const char *want2)
 	char line[512];
 	int rc;
 
-	log_clear();
+	pmd_log_clear();
 	rc = ism_devargs_parse(DEV, args, model, &a);
 	CHECK(rc < 0, "refused: '%s'", args);
 	snprintf(line, sizeof(line), "net_ism: " DEV ": %s", want);
-	CHECK(log_has(line), "  the message has \"%s\"", want);
+	CHECK(pmd_log_has(line), "  the message has \"%s\"", want);
 	if (want2 != NULL)
-		CHECK(log_has(want2), "  the message has \"%s\"", want2);
-	if (!log_has(line) || (want2 != NULL && !log_has(want2)))
-		check_diag("  logged: %s", logbuf);
+		CHECK(pmd_log_has(want2), "  the message has \"%s\"", want2);
+	if (!pmd_log_has(line) || (want2 != NULL && !pmd_log_has(want2)))
+		check_diag("  logged: %s", pmd_log_text());
 }
 
 static void
@@ -256,11 +231,11 @@ parses(bool model, const char *args, struct ism_devargs *a)
 {
 	int rc;
 
-	log_clear();
+	pmd_log_clear();
 	rc = ism_devargs_parse(DEV, args, model, a);
 	CHECK_EQ(rc, 0, "accepted: '%s'", args);
 	if (rc != 0)
-		check_diag("  logged: %s", logbuf);
+		check_diag("  logged: %s", pmd_log_text());
 	return rc == 0;
 }
 
@@ -333,15 +308,15 @@ test_eal_probe(void)
 {
 	struct rte_eth_dev_info info;
 	struct ism_model_stat st;
-	int good = port_of("net_ism2");
+	int good = pmd_port_of("net_ism2");
 
-	CHECK(port_of("net_ism0") < 0, "--vdev with 'queues= 4': no port");
-	CHECK(log_has("net_ism: net_ism0: queues=' 4' has a space or a control character; accepted: 1..16"),
+	CHECK(pmd_port_of("net_ism0") < 0, "--vdev with 'queues= 4': no port");
+	CHECK(pmd_log_has("net_ism: net_ism0: queues=' 4' has a space or a control character; accepted: 1..16"),
 	      "  rte_eal_init logged why");
-	CHECK(port_of("net_ism1") < 0, "--vdev with two fabric=: no port");
-	CHECK(log_has("net_ism: net_ism1: devarg 'fabric' is given twice (fabric=" FABRIC
+	CHECK(pmd_port_of("net_ism1") < 0, "--vdev with two fabric=: no port");
+	CHECK(pmd_log_has("net_ism: net_ism1: devarg 'fabric' is given twice (fabric=" FABRIC
 		      ", then fabric=other); give it once"), "  rte_eal_init logged why");
-	CHECK(log_has("failed to initialize net_ism0") && log_has("failed to initialize net_ism1"),
+	CHECK(pmd_log_has("failed to initialize net_ism0") && pmd_log_has("failed to initialize net_ism1"),
 	      "  EAL reports both probes failed");
 	CHECK(good >= 0, "--vdev with peer=any,queues=16: a port");
 	if (good >= 0) {
@@ -350,16 +325,16 @@ test_eal_probe(void)
 		CHECK_EQ(info.max_tx_queues, 16, "  16 TX queues offered");
 	}
 
-	log_clear();
+	pmd_log_clear();
 	CHECK(rte_vdev_init("net_ism3", "fabric=" FABRIC ",pair=h,mac=00:00:00:00:00:00") < 0,
 	      "hot-plugged mac=00:00:00:00:00:00 fails its probe");
-	CHECK(log_has("net_ism: net_ism3: mac=00:00:00:00:00:00 is the all-zero address"),
+	CHECK(pmd_log_has("net_ism: net_ism3: mac=00:00:00:00:00:00 is the all-zero address"),
 	      "  with the message");
 	CHECK(rte_vdev_init("net_ism3", "fabric=" FABRIC ",pair=h,dmb_size=16385") < 0,
 	      "hot-plugged dmb_size=16385 fails its probe");
-	CHECK(log_has("net_ism: net_ism3: dmb_size=16385 is not a multiple of 4096"),
+	CHECK(pmd_log_has("net_ism: net_ism3: dmb_size=16385 is not a multiple of 4096"),
 	      "  with the message");
-	CHECK(port_of("net_ism3") < 0, "  no port left behind");
+	CHECK(pmd_port_of("net_ism3") < 0, "  no port left behind");
 	CHECK_EQ(ism_model_stat(FABRIC, &st), 0, "fabric readable");
 	CHECK_EQ(st.functions, 1, "  only the good port is attached to it");
 	if (good >= 0)
@@ -386,17 +361,15 @@ main(int argc, char **argv)
 	}
 	setenv("ISM_MODEL_DIR", dir, 1);
 	snprintf(prefix, sizeof(prefix), "ism-devargs-%d", (int)getpid());
-	log_file = fmemopen(logbuf, sizeof(logbuf) - 1, "w");
-	if (log_file == NULL) {
+	/* before rte_eal_init, so the probes of --vdev are captured too */
+	if (pmd_log_start() != 0) {
 		printf("Bail out! no log buffer\n");
 		rmdir(dir);
 		return 99;
 	}
-	/* before rte_eal_init, so the probes of --vdev are captured too */
-	rte_openlog_stream(log_file);
 	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
-		rte_openlog_stream(stderr);
-		printf("Bail out! EAL init failed\n%s\n", logbuf);
+		printf("Bail out! EAL init failed\n%s\n", pmd_log_text());
+		pmd_log_stop();
 		rmdir(dir);
 		return 99;
 	}
@@ -407,8 +380,7 @@ main(int argc, char **argv)
 	test_names_and_macs();
 	test_combinations();
 	test_accepted();
-	rte_openlog_stream(stderr);
-	fclose(log_file);
+	pmd_log_stop();
 	rte_eal_cleanup();
 	ism_model_unlink(FABRIC);
 	ism_model_unlink("other");	/* made by a parser that lets the last fabric= win */

@@ -21,6 +21,7 @@
 #include <rte_mbuf.h>
 
 #include "check.h"
+#include "pmd_test.h"
 #include "rte_pmd_ism.h"
 
 #define FABRIC "draintest"
@@ -28,30 +29,6 @@
 #define HB_TIMEOUT_MS 600
 
 static struct rte_mempool *pool;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static bool
-link_is(uint16_t port, int up, int timeout_ms)
-{
-	uint64_t end = now_ms() + (uint64_t)timeout_ms;
-	struct rte_eth_link l;
-
-	do {
-		rte_eth_link_get_nowait(port, &l);
-		if (l.link_status == up)
-			return true;
-		usleep(2000);
-	} while (now_ms() < end);
-	return false;
-}
 
 static int
 start_port(uint16_t port)
@@ -96,11 +73,11 @@ send_seq(uint16_t port, uint32_t first, uint32_t n)
 static int
 recv_seq(uint16_t port, uint32_t *next, uint32_t n, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = pmd_now_ms() + (uint64_t)ms;
 	uint32_t got = 0;
 	int bad = 0;
 
-	while (got < n && now_ms() < end) {
+	while (got < n && pmd_now_ms() < end) {
 		struct rte_mbuf *m[32];
 		uint16_t k = rte_eth_rx_burst(port, 0, m, 32);
 
@@ -138,11 +115,11 @@ test_drained(uint16_t a, uint16_t b)
 	CHECK(sent > 100, "a filled b's ring without b reading (%u frames)", sent);
 	CHECK_EQ(rte_eth_dev_stop(a), 0, "a stops (BYE, goodbye record)");
 	CHECK_EQ(rte_eth_dev_start(a), 0, "a starts again: a new session");
-	CHECK(!link_is(a, 1, HB_TIMEOUT_MS / 3),
+	CHECK(!pmd_link_is(a, 1, HB_TIMEOUT_MS / 3),
 	      "a cannot link while b's ring still holds its old frames");
 	got = recv_seq(b, &next, sent, 3000);
 	CHECK_EQ(got, (int)sent, "b reads every frame of a's old session, in order");
-	CHECK(link_is(a, 1, 5000) && link_is(b, 1, 5000),
+	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000),
 	      "once drained, the link comes up with the new session");
 	next = 1000000;
 	sent = send_seq(a, next, 50);
@@ -163,16 +140,16 @@ test_timeout(uint16_t a, uint16_t b)
 	CHECK_EQ(sent, 100, "a sends 100 frames b will not read");
 	rte_eth_dev_stop(a);
 	rte_eth_dev_start(a);
-	t0 = now_ms();
-	CHECK(link_is(a, 1, HB_TIMEOUT_MS + 3000),
+	t0 = pmd_now_ms();
+	CHECK(pmd_link_is(a, 1, HB_TIMEOUT_MS + 3000),
 	      "b does not poll: the link comes up after its hb_timeout (%u ms)",
 	      HB_TIMEOUT_MS);
-	CHECK(now_ms() - t0 >= HB_TIMEOUT_MS - 50, "not before it (%llu ms)",
-	      (unsigned long long)(now_ms() - t0));
+	CHECK(pmd_now_ms() - t0 >= HB_TIMEOUT_MS - 50, "not before it (%llu ms)",
+	      (unsigned long long)(pmd_now_ms() - t0));
 	CHECK_EQ(xstat(b, "rx_drain_timeouts"), 1, "one drain timed out");
 	CHECK_EQ(xstat(b, "rx_drain_discarded_bytes"), 100ull * (8 + FRAME),
 		 "and it discarded exactly the 100 records");
-	link_is(b, 1, 3000);
+	pmd_link_is(b, 1, 3000);
 	next = 500;
 	sent = send_seq(a, 500, 20);
 	got = recv_seq(b, &next, 20, 3000);
@@ -218,10 +195,10 @@ main(int argc, char **argv)
 		rte_pmd_ism_get_gid(a, &ga);
 		rte_pmd_ism_get_gid(b, &gb);
 		CHECK(start_port(a) == 0 && start_port(b) == 0, "both started");
-		CHECK(link_is(a, 1, 5000) && rte_pmd_ism_get_peer(a, &pa) == 0 &&
+		CHECK(pmd_link_is(a, 1, 5000) && rte_pmd_ism_get_peer(a, &pa) == 0 &&
 		      pa == gb && ga != 0, "a paired with b by label");
 	}
-	CHECK(link_is(a, 1, 5000) && link_is(b, 1, 5000), "linked");
+	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000), "linked");
 	test_drained(a, b);
 	test_timeout(a, b);
 	rte_eth_dev_stop(a);

@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include "check.h"
+#include "pmd_test.h"
 #include "ism.h"
 #include "ism_model.h"
 #include "rte_pmd_ism.h"
@@ -30,56 +31,7 @@
 #define SEG_ROOM 2048
 
 static struct rte_mempool *pool, *big_pool;
-static char logbuf[1 << 16];
-static FILE *log_file;
 static char fabric_dir[64];
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static bool
-log_has(const char *s)
-{
-	fflush(log_file);
-	return strstr(logbuf, s) != NULL;
-}
-
-static void
-log_clear(void)
-{
-	fflush(log_file);
-	rewind(log_file);
-	memset(logbuf, 0, sizeof(logbuf));
-}
-
-static int
-port_of(const char *name)
-{
-	uint16_t id;
-
-	return rte_eth_dev_get_port_by_name(name, &id) == 0 ? id : -1;
-}
-
-static bool
-link_is(uint16_t port, int up, int timeout_ms)
-{
-	uint64_t end = now_ms() + (uint64_t)timeout_ms;
-	struct rte_eth_link l;
-
-	do {
-		rte_eth_link_get_nowait(port, &l);
-		if (l.link_status == up)
-			return true;
-		usleep(5000);
-	} while (now_ms() < end);
-	return false;
-}
 
 static int
 setup_port(uint16_t port, uint16_t nq, uint16_t mtu, struct rte_mempool *mp)
@@ -112,15 +64,15 @@ make_pair(const char *a, const char *b, const char *extra_a,
 	snprintf(args, sizeof(args), "fabric=" FABRIC ",pair=duo%s", extra_b);
 	if (rte_vdev_init(b, args) < 0)
 		return -1;
-	*pa = port_of(a);
-	*pb = port_of(b);
+	*pa = pmd_port_of(a);
+	*pb = pmd_port_of(b);
 	return 0;
 }
 
 static void
 drop_port(const char *name)
 {
-	int port = port_of(name);
+	int port = pmd_port_of(name);
 
 	if (port >= 0) {
 		rte_eth_dev_stop(port);
@@ -213,10 +165,10 @@ stream_sizes(uint16_t tx, uint16_t rx, uint32_t first, uint32_t last,
 	     struct rte_mempool *mp, struct flow *f)
 {
 	uint32_t ok = 0, want = last - first + 1;
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = pmd_now_ms() + WAIT_MS;
 	uint32_t next = first;
 
-	while (ok + f->bad < want && now_ms() < end) {
+	while (ok + f->bad < want && pmd_now_ms() < end) {
 		for (uint16_t q = 0; q < NQ && next <= last; q++, next++) {
 			struct rte_mbuf *m = make_frame(mp, f->sent[q], next);
 
@@ -259,26 +211,26 @@ test_devargs(void)
 	if (ism_model_attach(FABRIC, NULL, &t) == 0)
 		t->ops->close(t);
 
-	log_clear();
+	pmd_log_clear();
 	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC ",pair=x,bogus=1") < 0,
 	      "unknown devarg refused");
-	CHECK(log_has("unknown devarg 'bogus'"), "message names the key");
+	CHECK(pmd_log_has("unknown devarg 'bogus'"), "message names the key");
 	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC ",peer=garbage") < 0,
 	      "peer=garbage refused");
-	CHECK(log_has("peer=garbage is not a number"), "message names the value");
+	CHECK(pmd_log_has("peer=garbage is not a number"), "message names the value");
 	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC ",pair=x,dmb_size=2097152") < 0,
 	      "dmb_size too big refused");
-	CHECK(log_has("dmb_size=2097152 is not a number in 16384..1048576"),
+	CHECK(pmd_log_has("dmb_size=2097152 is not a number in 16384..1048576"),
 	      "message gives the range");
 	CHECK(rte_vdev_init("net_ism7", "pair=x") < 0, "fabric missing refused");
-	CHECK(log_has("needs fabric=<name>"), "message says what is missing");
+	CHECK(pmd_log_has("needs fabric=<name>"), "message says what is missing");
 	CHECK(rte_vdev_init("net_ism7", "fabric=no/such,pair=x") < 0,
 	      "bad fabric name refused");
 	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC) < 0, "no peer or pair refused");
 	CHECK(rte_vdev_init("net_ism7", "fabric=" FABRIC ",pair") < 0,
 	      "a key without a value refused (no crash)");
-	CHECK(log_has("devarg 'pair' needs a value"), "message names the key");
-	CHECK(port_of("net_ism7") < 0, "no port left behind");
+	CHECK(pmd_log_has("devarg 'pair' needs a value"), "message names the key");
+	CHECK(pmd_port_of("net_ism7") < 0, "no port left behind");
 	CHECK_EQ(ism_model_stat(FABRIC, &st), 0, "fabric readable");
 	CHECK_EQ(st.functions, 0, "no function left behind in the fabric");
 	CHECK_EQ(st.heap_pages_used, 0, "no DMA memory left behind in the fabric");
@@ -292,7 +244,7 @@ test_sizes(uint16_t a, uint16_t b)
 	uint64_t gid, peer;
 	struct rte_eth_stats sa, sb;
 
-	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "both links up");
+	CHECK(pmd_link_is(a, 1, WAIT_MS) && pmd_link_is(b, 1, WAIT_MS), "both links up");
 	CHECK_EQ(rte_eth_promiscuous_enable(a), 0, "promiscuous mode accepted");
 	CHECK_EQ(rte_eth_promiscuous_get(a), 1, "and reported");
 	CHECK_EQ(rte_eth_allmulticast_enable(a), 0, "allmulticast mode accepted");
@@ -422,14 +374,14 @@ test_restart(uint16_t a)
 	int b;
 
 	drop_port("net_ism1");
-	t0 = now_ms();
-	CHECK(link_is(a, 0, 3000), "peer closed: link down within 3 s (%" PRIu64 " ms)",
-	      now_ms() - t0);
+	t0 = pmd_now_ms();
+	CHECK(pmd_link_is(a, 0, 3000), "peer closed: link down within 3 s (%" PRIu64 " ms)",
+	      pmd_now_ms() - t0);
 	CHECK(rte_vdev_init("net_ism1", "fabric=" FABRIC ",pair=duo") == 0,
 	      "peer created again");
-	b = port_of("net_ism1");
+	b = pmd_port_of("net_ism1");
 	CHECK_EQ(setup_port(b, NQ, RTE_ETHER_MTU, pool), 0, "peer set up again");
-	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up again");
+	CHECK(pmd_link_is(a, 1, WAIT_MS) && pmd_link_is(b, 1, WAIT_MS), "link up again");
 	CHECK_EQ(stream_sizes(a, b, 60, 1059, pool, &f), 1000, "traffic resumes");
 	drop_port("net_ism1");
 }
@@ -445,7 +397,7 @@ test_late_configure(void)
 	CHECK_EQ(setup_port(b, 1, RTE_ETHER_MTU, pool), 0, "b started first");
 	usleep(400000);		/* a hears b's HELLOs while unconfigured */
 	CHECK_EQ(setup_port(a, 1, RTE_ETHER_MTU, pool), 0, "a configured late");
-	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS),
+	CHECK(pmd_link_is(a, 1, WAIT_MS) && pmd_link_is(b, 1, WAIT_MS),
 	      "link up although the first HELLO came before configure");
 	drop_port("net_ism4");
 	drop_port("net_ism5");
@@ -461,20 +413,20 @@ test_exact_ring_end(void)
 {
 	struct rte_mbuf *tx[32], *rx[64];
 	uint32_t seq = 0, want = 0, bad = 0;
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = pmd_now_ms() + WAIT_MS;
 	int a, b;
 
 	CHECK_EQ(make_pair("net_ism10", "net_ism11", ",dmb_size=16384",
 			   ",dmb_size=16384", &a, &b), 0, "pair with 16 KiB DMBs");
 	setup_port(a, 1, RTE_ETHER_MTU, pool);
 	setup_port(b, 1, RTE_ETHER_MTU, pool);
-	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up");
-	while (want < 2000 && now_ms() < end) {
+	CHECK(pmd_link_is(a, 1, WAIT_MS) && pmd_link_is(b, 1, WAIT_MS), "link up");
+	while (want < 2000 && pmd_now_ms() < end) {
 		uint16_t n, sent = 0;
 
 		for (int i = 0; i < 32; i++)
 			tx[i] = make_frame(pool, seq + i, 248);	/* 256-byte records */
-		while (sent < 32 && now_ms() < end) {
+		while (sent < 32 && pmd_now_ms() < end) {
 			sent += rte_eth_tx_burst(a, 0, tx + sent, 32 - sent);
 			n = rte_eth_rx_burst(b, 0, rx, 64);
 			for (uint16_t i = 0; i < n; i++, want++) {
@@ -522,9 +474,9 @@ send_and_count(uint16_t a, uint16_t b, uint32_t n)
 {
 	struct rte_mbuf *m, *rx[32];
 	uint32_t sent = 0, got = 0, bad = 0;
-	uint64_t end = now_ms() + 3000;
+	uint64_t end = pmd_now_ms() + 3000;
 
-	while ((sent < n || got + bad < sent) && now_ms() < end) {
+	while ((sent < n || got + bad < sent) && pmd_now_ms() < end) {
 		if (sent < n) {
 			m = make_frame(pool, sent, 100);
 			if (rte_eth_tx_burst(a, 0, &m, 1) == 1)
@@ -558,13 +510,13 @@ test_restart_without_setup(void)
 	rte_eth_dev_callback_register(b, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
 	setup_port(a, 1, RTE_ETHER_MTU, pool);
 	setup_port(b, 1, RTE_ETHER_MTU, pool);
-	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up");
+	CHECK(pmd_link_is(a, 1, WAIT_MS) && pmd_link_is(b, 1, WAIT_MS), "link up");
 	CHECK_EQ(send_and_count(a, b, 200), 200, "200 frames a -> b");
 	CHECK_EQ(send_and_count(b, a, 200), 200, "200 frames b -> a");
 	CHECK_EQ(rte_eth_dev_stop(a), 0, "port a stopped");
-	CHECK(link_is(b, 0, 3000), "b sees the link go down");
+	CHECK(pmd_link_is(b, 0, 3000), "b sees the link go down");
 	CHECK_EQ(rte_eth_dev_start(a), 0, "port a started, queues as they were");
-	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up again");
+	CHECK(pmd_link_is(a, 1, WAIT_MS) && pmd_link_is(b, 1, WAIT_MS), "link up again");
 	CHECK_EQ(send_and_count(a, b, 200), 200, "200 frames a -> b after the restart");
 	CHECK_EQ(send_and_count(b, a, 200), 200, "200 frames b -> a after the restart");
 	CHECK(lsc_calls >= 3, "LSC callbacks that call the driver ran (%d)", lsc_calls);
@@ -572,9 +524,9 @@ test_restart_without_setup(void)
 	for (int i = 0; i < 6; i++) {
 		drop_port("net_ism13");
 		rte_vdev_init("net_ism13", "fabric=" FABRIC ",pair=duo");
-		b = port_of("net_ism13");
+		b = pmd_port_of("net_ism13");
 		setup_port(b, 1, RTE_ETHER_MTU, pool);
-		if (!link_is(a, 1, WAIT_MS) || !link_is(b, 1, WAIT_MS))
+		if (!pmd_link_is(a, 1, WAIT_MS) || !pmd_link_is(b, 1, WAIT_MS))
 			break;
 		if (i == 5)
 			CHECK(true, "six new peers in a row, a's TX never polled: link up each time");
@@ -603,11 +555,11 @@ test_mac_and_reset(void)
 	      "derived address is unicast, locally administered");
 	setup_port(a, 1, RTE_ETHER_MTU, pool);
 	setup_port(b, 1, RTE_ETHER_MTU, pool);
-	CHECK(link_is(a, 1, WAIT_MS), "link up");
+	CHECK(pmd_link_is(a, 1, WAIT_MS), "link up");
 	CHECK_EQ(rte_eth_dev_reset(a), 0, "dev_reset");
-	CHECK(link_is(b, 0, 3000), "the peer sees the link go down");
+	CHECK(pmd_link_is(b, 0, 3000), "the peer sees the link go down");
 	CHECK_EQ(setup_port(a, 1, RTE_ETHER_MTU, pool), 0, "reconfigured after reset");
-	CHECK(link_is(a, 1, WAIT_MS) && link_is(b, 1, WAIT_MS), "link up again after reset");
+	CHECK(pmd_link_is(a, 1, WAIT_MS) && pmd_link_is(b, 1, WAIT_MS), "link up again after reset");
 	drop_port("net_ism8");
 	drop_port("net_ism9");
 }
@@ -617,13 +569,13 @@ test_mismatch(void)
 {
 	int a, b;
 
-	log_clear();
+	pmd_log_clear();
 	CHECK_EQ(make_pair("net_ism2", "net_ism3", "", "", &a, &b), 0, "second pair");
 	setup_port(a, 1, RTE_ETHER_MTU, pool);
 	setup_port(b, 2, 9000, pool);
-	CHECK(!link_is(a, 1, 500) && !link_is(b, 1, 10), "mismatched ports stay down");
-	CHECK(log_has("queue count mismatch: local 1, peer 2"), "queue counts logged");
-	CHECK(log_has("MTU mismatch: local 1500, peer 9000"), "MTUs logged");
+	CHECK(!pmd_link_is(a, 1, 500) && !pmd_link_is(b, 1, 10), "mismatched ports stay down");
+	CHECK(pmd_log_has("queue count mismatch: local 1, peer 2"), "queue counts logged");
+	CHECK(pmd_log_has("MTU mismatch: local 1500, peer 9000"), "MTUs logged");
 	drop_port("net_ism2");
 	drop_port("net_ism3");
 }
@@ -642,12 +594,11 @@ main(int argc, char **argv)
 		return 99;
 	setenv("ISM_MODEL_DIR", fabric_dir, 1);
 	snprintf(prefix, sizeof(prefix), "ism-pmd-%d", (int)getpid());
-	log_file = fmemopen(logbuf, sizeof(logbuf) - 1, "w");
 	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
 		printf("Bail out! EAL init failed\n");
 		return 99;
 	}
-	rte_openlog_stream(log_file);
+	pmd_log_start();
 	pool = rte_pktmbuf_pool_create("seg", 8192, 256, 0,
 				       SEG_ROOM + RTE_PKTMBUF_HEADROOM, 0);
 	big_pool = rte_pktmbuf_pool_create("big", 2048, 256, 0,
@@ -675,8 +626,7 @@ main(int argc, char **argv)
 	test_restart_without_setup();
 	test_mac_and_reset();
 	test_mismatch();
-	rte_openlog_stream(stderr);
-	fclose(log_file);
+	pmd_log_stop();
 	rte_eal_cleanup();
 	ism_model_unlink(FABRIC);
 	rmdir(fabric_dir);

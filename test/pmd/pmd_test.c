@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "pmd_test.h"
+
+static char logbuf[1 << 16];
+static FILE *log_file;
+
+uint64_t
+pmd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+pmd_port_of(const char *name)
+{
+	uint16_t id;
+
+	return rte_eth_dev_get_port_by_name(name, &id) == 0 ? id : -1;
+}
+
+bool
+pmd_link_is(uint16_t port, int up, int timeout_ms)
+{
+	uint64_t end = pmd_now_ms() + (uint64_t)timeout_ms;
+	struct rte_eth_link l;
+
+	do {
+		rte_eth_link_get_nowait(port, &l);
+		if (l.link_status == up)
+			return true;
+		usleep(2000);
+	} while (pmd_now_ms() < end);
+	return false;
+}
+
+int
+pmd_log_start(void)
+{
+	log_file = fmemopen(logbuf, sizeof(logbuf) - 1, "w");
+	if (log_file == NULL)
+		return -1;
+	return rte_openlog_stream(log_file);
+}
+
+void
+pmd_log_stop(void)
+{
+	rte_openlog_stream(stderr);
+	if (log_file != NULL)
+		fclose(log_file);
+	log_file = NULL;
+}
+
+bool
+pmd_log_has(const char *s)
+{
+	fflush(log_file);
+	return strstr(logbuf, s) != NULL;
+}
+
+const char *
+pmd_log_text(void)
+{
+	fflush(log_file);
+	return logbuf;
+}
+
+void
+pmd_log_clear(void)
+{
+	fflush(log_file);
+	rewind(log_file);
+	memset(logbuf, 0, sizeof(logbuf));
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMD_TEST_H
+#define PMD_TEST_H
+
+/*
+ * Helpers of the pmd suite's programs. They link the PMD's copy of lib/ism
+ * and the model (one model registry per process), so test/unit's helper
+ * library, which has its own copy, is not theirs to use.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+uint64_t pmd_now_ms(void);
+/* The port named @name, or -1. */
+int pmd_port_of(const char *name);
+/* Wait up to @timeout_ms for the link of @port to be @up (1) or down (0). */
+bool pmd_link_is(uint16_t port, int up, int timeout_ms);
+
+/* EAL's log into memory, for checks on what was said: start before
+ * rte_eal_init(), stop at the end (EAL logs to stderr again). */
+int pmd_log_start(void);
+void pmd_log_stop(void);
+bool pmd_log_has(const char *s);
+const char *pmd_log_text(void);
+void pmd_log_clear(void);
+
+#endif /* PMD_TEST_H */
