@@ -133,7 +133,7 @@ run_command(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
 		opts[n++] = *x;
 	memset(&opts[n], 0, sizeof(opts[n]));
 	/* options may follow the positional arguments (no leading '+') */
-	snprintf(shortopts, sizeof(shortopts), "%s%s", COMMON_SHORT + 1,
+	snprintf(shortopts, sizeof(shortopts), "%s%s", &COMMON_SHORT[1],
 		 cmd->shortopts);
 
 	optind = 0;

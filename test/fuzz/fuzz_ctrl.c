@@ -21,6 +21,7 @@
 
 #include "fuzz_common.h"
 #include "ism_ethdev.h"
+#include "ism_model.h"
 
 static struct ism_port *port;
 static struct ism_dev *peer;
