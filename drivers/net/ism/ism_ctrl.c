@@ -136,7 +136,7 @@ static void
 set_link(struct ism_port *p, bool up)
 {
 	struct rte_eth_link link = {
-		.link_speed = RTE_ETH_SPEED_NUM_UNKNOWN,
+		.link_speed = up ? ISM_LINK_SPEED : RTE_ETH_SPEED_NUM_NONE,
 		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
 		.link_autoneg = RTE_ETH_LINK_FIXED,
 		.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN,

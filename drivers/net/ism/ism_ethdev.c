@@ -79,7 +79,7 @@ eth_ism_infos_get(struct rte_eth_dev *eth, struct rte_eth_dev_info *info)
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	info->rx_queue_offload_capa = 0;
 	info->tx_queue_offload_capa = 0;
-	info->speed_capa = RTE_ETH_LINK_SPEED_FIXED;
+	info->speed_capa = ISM_LINK_SPEED_CAPA;
 	info->default_rxportconf.burst_size = 32;
 	info->default_txportconf.burst_size = 32;
 	info->default_rxportconf.nb_queues = 1;
@@ -195,7 +195,6 @@ ism_rx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	struct ism_port *p = ism_port_of(eth);
 	struct ism_rxq *q;
 
-	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(conf);
 	if (qid >= p->args.queues)
 		return -EINVAL;
@@ -204,6 +203,7 @@ ism_rx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 		return -ENOMEM;
 	q->port = p;
 	q->qid = qid;
+	q->nb_desc = nb_desc;	/* the ring is bytes of the DMB, not slots */
 	q->mp = mp;
 	swap_rxq(p, qid, q);
 	eth->data->rx_queues[qid] = q;
@@ -217,7 +217,6 @@ ism_tx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	struct ism_port *p = ism_port_of(eth);
 	struct ism_txq *q;
 
-	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(conf);
 	if (qid >= p->args.queues)
 		return -EINVAL;
@@ -226,6 +225,7 @@ ism_tx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 		return -ENOMEM;
 	q->port = p;
 	q->qid = qid;
+	q->nb_desc = nb_desc;
 	swap_txq(p, qid, q);
 	eth->data->tx_queues[qid] = q;
 	return 0;
@@ -243,6 +243,60 @@ ism_tx_queue_release(struct rte_eth_dev *eth, uint16_t qid)
 {
 	swap_txq(ism_port_of(eth), qid, NULL);
 	eth->data->tx_queues[qid] = NULL;
+}
+
+/*
+ * Queue info: the ring of a queue is bytes of a DMB, so nb_desc is the
+ * number the application asked for at setup, reported back unchanged.
+ */
+static void
+ism_rxq_info(struct rte_eth_dev *eth, uint16_t qid,
+	     struct rte_eth_rxq_info *qinfo)
+{
+	struct ism_rxq *q = eth->data->rx_queues[qid];
+
+	qinfo->mp = q->mp;
+	qinfo->nb_desc = q->nb_desc;
+	qinfo->scattered_rx = eth->data->scattered_rx;
+	qinfo->queue_state = eth->data->rx_queue_state[qid];
+	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(q->mp) -
+			     RTE_PKTMBUF_HEADROOM;
+	qinfo->conf.offloads = eth->data->dev_conf.rxmode.offloads;
+}
+
+static void
+ism_txq_info(struct rte_eth_dev *eth, uint16_t qid,
+	     struct rte_eth_txq_info *qinfo)
+{
+	struct ism_txq *q = eth->data->tx_queues[qid];
+
+	qinfo->nb_desc = q->nb_desc;
+	qinfo->queue_state = eth->data->tx_queue_state[qid];
+	qinfo->conf.offloads = eth->data->dev_conf.txmode.offloads;
+}
+
+/* rte_eth_dev_priv_dump(): the control plane's view, one field a line. */
+static int
+ism_priv_dump(struct rte_eth_dev *eth, FILE *f)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	ism_ctrl_lock(p);
+	fprintf(f, "gid: %016" PRIx64 "\n", ism_dev_gid(p->dev));
+	fprintf(f, "peer_gid: %016" PRIx64 "\n", p->peer_gid);
+	fprintf(f, "state: %s\n", ism_link_state_name(p->state));
+	fprintf(f, "session: %u\n", p->session);
+	fprintf(f, "peer_session: %u\n", p->peer.session);
+	fprintf(f, "queue_pairs: %u\n", p->nb_queues);
+	fprintf(f, "dmb_size: %u\n", p->args.dmb_size);
+	fprintf(f, "peer_dmb_size: %u\n", p->peer.dmb_size);
+	fprintf(f, "ring_epoch: %u\n", p->ring_epoch);
+	fprintf(f, "handshakes: %" PRIu64 "\n", p->handshakes);
+	fprintf(f, "link_downs: %" PRIu64 "\n", p->link_downs);
+	fprintf(f, "hb_missed: %" PRIu64 "\n", p->hb_missed);
+	fprintf(f, "transport: %s\n", ism_dev_transport(p->dev)->name);
+	ism_ctrl_unlock(p);
+	return 0;
 }
 
 static int
@@ -357,6 +411,9 @@ static const struct eth_dev_ops ism_ops = {
 	.rx_queue_intr_enable = ism_rx_intr_enable,
 	.rx_queue_intr_disable = ism_rx_intr_disable,
 	.link_update = ism_link_update,
+	.rxq_info_get = ism_rxq_info,
+	.txq_info_get = ism_txq_info,
+	.eth_dev_priv_dump = ism_priv_dump,
 	.promiscuous_enable = ism_mode_ok,
 	.promiscuous_disable = ism_mode_ok,
 	.allmulticast_enable = ism_mode_ok,

@@ -58,6 +58,7 @@ struct ism_qctl {
 struct ism_rxq {
 	struct ism_port *port;
 	uint16_t qid;
+	uint16_t nb_desc;		/* as asked at setup, for rxq_info */
 	struct rte_mempool *mp;
 	uint8_t *dmb;			/* our RX DMB memory */
 	uint32_t ring_size;
@@ -81,6 +82,7 @@ struct ism_rxq {
 struct ism_txq {
 	struct ism_port *port;
 	uint16_t qid;
+	uint16_t nb_desc;		/* as asked at setup, for txq_info */
 	const uint8_t *own;		/* our RX DMB q: credits, intr flag */
 	struct ism_rdmb peer;		/* peer's RX DMB q: where we write */
 	struct ism_qctl ctl;
@@ -209,6 +211,16 @@ struct ism_port {
 	uint64_t hb_missed;
 	uint64_t gid_events;
 };
+
+/*
+ * The link speed a port reports while up. An ISM function has no line
+ * rate: a frame is CPU stores into the peer's memory, as fast as the
+ * cores, so this is nominal, not measured (ism-perf measures). It is
+ * finite because applications size tests and rate limits from it; 10
+ * Gbit/s is what software PMDs commonly report.
+ */
+#define ISM_LINK_SPEED		RTE_ETH_SPEED_NUM_10G
+#define ISM_LINK_SPEED_CAPA	(RTE_ETH_LINK_SPEED_FIXED | RTE_ETH_LINK_SPEED_10G)
 
 static inline struct ism_port *
 ism_port_of(struct rte_eth_dev *eth)
