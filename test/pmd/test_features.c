@@ -3,7 +3,8 @@
  * The ethdev features net_ism claims in doc/guides/nics/features/ism.ini
  * and that no other program of the suite proves: the nominal link speed
  * (finite, so applications that size a run from it end), queue info as
- * set up, and the private dump of the control plane.
+ * set up, the private dump of the control plane, and the MAC filter of
+ * promiscuous and allmulticast mode.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -103,6 +104,118 @@ test_priv_dump(uint16_t a, uint64_t ga, uint64_t gb)
 	CHECK(strstr(buf, "dmb_size: 65536\n") != NULL, "dump has the DMB size");
 }
 
+static uint64_t
+xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v = UINT64_MAX;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
+		rte_eth_xstats_get_by_id(port, &id, &v, 1);
+	return v;
+}
+
+/* The kinds of frame the filter tells apart, in the order they are sent;
+ * each carries its index at byte 12 (the EtherType's place). */
+enum { F_OWN, F_OTHER, F_BCAST, F_MCAST, F_SHORT, F_KINDS };
+
+/* Send one frame of each kind from @a; return a bit per kind @b got. */
+static unsigned int
+send_kinds(uint16_t a, uint16_t b)
+{
+	static const uint8_t other[6] = { 0x02, 0, 0, 0, 0, 0x99 };
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
+	struct rte_ether_addr own;
+	unsigned int got = 0, seen = 0;
+	uint64_t end;
+
+	rte_eth_macaddr_get(b, &own);
+	for (unsigned int k = 0; k < F_KINDS; k++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint16_t len = k == F_SHORT ? 5 : 64;
+		uint8_t *d;
+
+		if (m == NULL)
+			return UINT32_MAX;
+		d = (uint8_t *)rte_pktmbuf_append(m, len);
+		memset(d, (int)k, len);
+		if (k == F_OWN)
+			memcpy(d, own.addr_bytes, 6);
+		else if (k == F_OTHER)
+			memcpy(d, other, 6);
+		else if (k == F_BCAST)
+			memset(d, 0xff, 6);
+		else if (k == F_MCAST)
+			memcpy(d, mcast, 6);
+		if (rte_eth_tx_burst(a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			return UINT32_MAX;
+		}
+	}
+	/* a last frame every mode takes marks the end of the batch */
+	{
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, 64) : NULL;
+
+		if (d == NULL)
+			return UINT32_MAX;
+		memset(d, 0xff, 6);
+		memset(d + 6, 0xee, 58);
+		if (rte_eth_tx_burst(a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			return UINT32_MAX;
+		}
+	}
+	end = pmd_now_ms() + 3000;
+	while (!seen && pmd_now_ms() < end) {
+		struct rte_mbuf *m[8];
+		uint16_t n = rte_eth_rx_burst(b, 0, m, 8);
+
+		for (uint16_t i = 0; i < n; i++) {
+			const uint8_t *d = rte_pktmbuf_mtod(m[i], const uint8_t *);
+
+			if (m[i]->pkt_len == 64 && d[12] == 0xee)
+				seen = 1;
+			else if (m[i]->pkt_len == 5)
+				got |= 1u << F_SHORT;
+			else if (m[i]->pkt_len == 64 && d[12] < F_KINDS)
+				got |= 1u << d[12];
+			else
+				got |= 1u << 31;	/* not one we sent */
+			rte_pktmbuf_free(m[i]);
+		}
+	}
+	return seen ? got : UINT32_MAX;
+}
+
+static void
+test_mac_filter(uint16_t a, uint16_t b)
+{
+	const unsigned int all = (1u << F_KINDS) - 1;
+
+	CHECK_EQ(rte_eth_promiscuous_get(b), 1, "promiscuous by default");
+	CHECK_EQ(send_kinds(a, b), all, "promiscuous: every frame delivered");
+	CHECK_EQ(rte_eth_stats_reset(b), 0, "stats reset");
+	CHECK_EQ(rte_eth_promiscuous_disable(b), 0, "promiscuous off");
+	CHECK_EQ(rte_eth_allmulticast_disable(b), 0, "allmulticast off");
+	CHECK_EQ(send_kinds(a, b), (1u << F_OWN) | (1u << F_BCAST),
+		 "filtering: own MAC and broadcast only");
+	CHECK_EQ(xstat(b, "rx_filtered_unicast"), 1, "one unicast refused");
+	CHECK_EQ(xstat(b, "rx_filtered_multicast"), 1, "one multicast refused");
+	CHECK_EQ(xstat(b, "rx_filtered_short"), 1, "one short frame refused");
+	CHECK_EQ(rte_eth_allmulticast_enable(b), 0, "allmulticast on");
+	CHECK_EQ(send_kinds(a, b), (1u << F_OWN) | (1u << F_BCAST) | (1u << F_MCAST),
+		 "allmulticast: multicast too");
+	CHECK_EQ(xstat(b, "rx_filtered_multicast"), 1, "no multicast refused more");
+	CHECK_EQ(xstat(b, "rx_filtered_unicast"), 2, "the other unicast again");
+	CHECK_EQ(rte_eth_promiscuous_enable(b), 0, "promiscuous on again");
+	CHECK_EQ(send_kinds(a, b), all, "every frame delivered again");
+	CHECK_EQ(xstat(b, "rx_filtered_unicast") + xstat(b, "rx_filtered_short") +
+		 xstat(b, "rx_filtered_multicast"), 2 + 2 + 1,
+		 "and none refused");
+	CHECK_EQ(rte_eth_stats_reset(b), 0, "stats reset");
+	CHECK_EQ(xstat(b, "rx_filtered_unicast"), 0, "filter counters reset too");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -140,6 +253,7 @@ main(int argc, char **argv)
 	test_link_speed(a);
 	test_queue_info(a);
 	test_priv_dump(a, ga, gb);
+	test_mac_filter(a, b);
 	rte_eth_dev_stop(a);
 	rte_eth_dev_stop(b);
 	rte_eth_dev_close(a);

@@ -313,8 +313,8 @@ ism_link_update(struct rte_eth_dev *eth, int wait_to_complete)
 	return 0;
 }
 
-/* There is no wire and no address filter: every frame the peer sends is
- * ours, so these modes are always on. */
+/* The RX burst filters by the flags ethdev keeps in eth->data (see
+ * rx_wanted()): nothing to program. */
 static int
 ism_mode_ok(struct rte_eth_dev *eth)
 {
@@ -507,6 +507,9 @@ port_init(struct rte_eth_dev *eth, struct ism_transport *t, const char *name,
 	derive_mac(p);
 	eth->data->mac_addrs = &p->mac;
 	eth->data->mtu = RTE_ETHER_MTU;
+	/* the peer is the only sender on this "wire": take all it sends
+	 * unless the application asks for filtering */
+	eth->data->promiscuous = 1;
 	eth->data->dev_flags |= RTE_ETH_DEV_INTR_LSC |
 		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	eth->dev_ops = &ism_ops;

@@ -75,6 +75,9 @@ struct ism_rxq {
 	uint64_t bytes;
 	uint64_t nombuf;
 	uint64_t corrupt_records;
+	uint64_t filter_unicast;	/* refused: another unicast MAC */
+	uint64_t filter_multicast;	/* refused: multicast, allmulti off */
+	uint64_t filter_short;		/* refused: no whole destination MAC */
 	uint64_t cursor_errors;
 	uint64_t store_errors;
 };

@@ -136,6 +136,37 @@ rx_resync(struct ism_rxq *q, uint64_t prod)
 	q->cons = prod;
 }
 
+/*
+ * The address filter, in software: the peer may send frames for any MAC.
+ * Promiscuous (the default) takes everything; otherwise our own unicast
+ * MAC, broadcast, and multicast only with allmulticast (there is no
+ * multicast list). Each frame refused is counted by why.
+ */
+static inline bool
+rx_wanted(struct ism_rxq *q, const uint8_t *frame, uint32_t len)
+{
+	const struct rte_eth_dev_data *d = q->port->eth->data;
+	struct rte_ether_addr dst;
+
+	if (likely(d->promiscuous))
+		return true;
+	if (unlikely(len < RTE_ETHER_ADDR_LEN)) {
+		q->filter_short++;
+		return false;
+	}
+	memcpy(&dst, frame, sizeof(dst));	/* the peer may rewrite it */
+	if (rte_is_unicast_ether_addr(&dst)) {
+		if (rte_is_same_ether_addr(&dst, &q->port->mac))
+			return true;
+		q->filter_unicast++;
+		return false;
+	}
+	if (rte_is_broadcast_ether_addr(&dst) || d->all_multicast)
+		return true;
+	q->filter_multicast++;
+	return false;
+}
+
 uint16_t
 ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 {
@@ -198,6 +229,10 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		if (unlikely(len == 0 || len > ISM_MAX_FRAME || rec > tail ||
 			     rec > prod - q->cons))
 			goto corrupt;
+		if (unlikely(!rx_wanted(q, ring + at + sizeof(h), len))) {
+			q->cons += rec;
+			continue;
+		}
 		m = rx_copy(q, ring + at + sizeof(h), len);
 		if (unlikely(m == NULL)) {
 			q->nombuf++;

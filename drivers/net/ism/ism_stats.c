@@ -17,6 +17,9 @@ static const struct xstat_def queue_xstats[] = {
 	RXQ(corrupt_records, "rx_corrupt_records"),
 	RXQ(cursor_errors, "rx_cursor_errors"),
 	RXQ(nombuf, "rx_nombuf"),
+	RXQ(filter_unicast, "rx_filtered_unicast"),
+	RXQ(filter_multicast, "rx_filtered_multicast"),
+	RXQ(filter_short, "rx_filtered_short"),
 	RXQ(store_errors, "rx_credit_store_errors"),
 	TXQ(stores, "tx_stores"),
 	TXQ(store_errors, "tx_store_errors"),
@@ -106,6 +109,8 @@ ism_stats_reset(struct rte_eth_dev *eth)
 		if (r != NULL) {
 			r->packets = r->bytes = r->nombuf = 0;
 			r->corrupt_records = r->cursor_errors = r->store_errors = 0;
+			r->filter_unicast = r->filter_multicast = 0;
+			r->filter_short = 0;
 		}
 		if (t != NULL) {
 			t->packets = t->bytes = t->errors = t->stores = 0;
