@@ -4,12 +4,14 @@
  * and that no other program of the suite proves: the nominal link speed
  * (finite, so applications that size a run from it end), queue info as
  * set up, the private dump of the control plane, and the MAC filter of
- * promiscuous and allmulticast mode.
+ * promiscuous and allmulticast mode, telemetry's answers to bad arguments.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
@@ -216,6 +218,61 @@ test_mac_filter(uint16_t a, uint16_t b)
 	CHECK_EQ(xstat(b, "rx_filtered_unicast"), 0, "filter counters reset too");
 }
 
+/* One telemetry request over the v2 socket of this process; the reply
+ * in @out. Returns its length, -1 if the socket cannot be used. */
+static int
+tel_request(const char *cmd, char *out, size_t size)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/dpdk_telemetry.v2",
+		 rte_eal_get_runtime_dir());
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    read(fd, out, size - 1) <= 0 ||		/* the greeting */
+	    write(fd, cmd, strlen(cmd)) < 0 ||
+	    (n = read(fd, out, size - 1)) <= 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	out[n] = '\0';
+	return (int)n;
+}
+
+static void
+test_telemetry(uint16_t a)
+{
+	char buf[4096], cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "/ism/info,%u", a);
+	CHECK(tel_request(cmd, buf, sizeof(buf)) > 0 &&
+	      strstr(buf, "\"gid\":") != NULL && strstr(buf, "\"error\"") == NULL,
+	      "/ism/info of a port answers with its GID");
+	CHECK(tel_request("/ism/info,17", buf, sizeof(buf)) > 0 &&
+	      strstr(buf, "{\"/ism/info\":{\"error\":\"no net_ism port") != NULL,
+	      "/ism/info of no port answers with an error (%s)", buf);
+	snprintf(cmd, sizeof(cmd), "/ism/info,%u", RTE_MAX_ETHPORTS);
+	CHECK(tel_request(cmd, buf, sizeof(buf)) > 0 &&
+	      strstr(buf, "{\"/ism/info\":{\"error\":\"port id out of range") != NULL,
+	      "/ism/info of a port id out of range answers with an error (%s)", buf);
+	CHECK(tel_request("/ism/info,x1", buf, sizeof(buf)) > 0 &&
+	      strstr(buf, "{\"/ism/info\":{\"error\":\"port id is not") != NULL,
+	      "/ism/info of a non-number answers with an error (%s)", buf);
+	CHECK(tel_request("/ism/info", buf, sizeof(buf)) > 0 &&
+	      strstr(buf, "{\"/ism/info\":{\"error\":\"missing port id") != NULL,
+	      "/ism/info without a port id answers with an error (%s)", buf);
+	CHECK(tel_request("/ism/ports,3", buf, sizeof(buf)) > 0 &&
+	      strstr(buf, "{\"/ism/ports\":{\"error\":") != NULL,
+	      "/ism/ports with a parameter answers with an error (%s)", buf);
+	CHECK(tel_request("/ism/ports", buf, sizeof(buf)) > 0 &&
+	      strstr(buf, "{\"/ism/ports\":[") != NULL,
+	      "/ism/ports lists the ports (%s)", buf);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -254,6 +311,7 @@ main(int argc, char **argv)
 	test_queue_info(a);
 	test_priv_dump(a, ga, gb);
 	test_mac_filter(a, b);
+	test_telemetry(a);
 	rte_eth_dev_stop(a);
 	rte_eth_dev_stop(b);
 	rte_eth_dev_close(a);

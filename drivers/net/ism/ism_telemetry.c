@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Telemetry: /ism/ports lists net_ism ports, /ism/info,<port> describes one. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include <rte_telemetry.h>
 
 #include "ism_ethdev.h"
+
+/*
+ * Telemetry turns a failed callback into a bare null: a bad argument is
+ * answered with a dict holding only "error", which says what was wrong.
+ */
+static int
+tel_error(struct rte_tel_data *d, const char *msg)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
 
 static int
 tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -12,7 +25,8 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	uint16_t port_id;
 
 	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
+	if (params != NULL && *params != '\0')
+		return tel_error(d, "/ism/ports takes no parameters");
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
 	RTE_ETH_FOREACH_DEV(port_id)
 		if (ism_port_by_id(port_id) != NULL)
@@ -29,13 +43,16 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	RTE_SET_USED(cmd);
 	if (params == NULL || *params == '\0')
-		return -EINVAL;
+		return tel_error(d, "missing port id: /ism/info,<port_id>");
+	errno = 0;
 	id = strtol(params, &end, 0);
-	if (*end != '\0' || id < 0 || id >= RTE_MAX_ETHPORTS)
-		return -EINVAL;
+	if (*end != '\0' || errno != 0)
+		return tel_error(d, "port id is not a number: /ism/info,<port_id>");
+	if (id < 0 || id >= RTE_MAX_ETHPORTS)
+		return tel_error(d, "port id out of range: see /ism/ports");
 	p = ism_port_by_id((uint16_t)id);
 	if (p == NULL)
-		return -ENODEV;
+		return tel_error(d, "no net_ism port with that id: see /ism/ports");
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", p->name);
 	rte_tel_data_add_dict_u64(d, "gid", ism_dev_gid(p->dev));
