@@ -36,7 +36,11 @@ static char fabric_dir[64];
 static int
 setup_port(uint16_t port, uint16_t nq, uint16_t mtu, struct rte_mempool *mp)
 {
-	struct rte_eth_conf conf = { .intr_conf = { .lsc = 1, .rxq = 1 } };
+	/* scatter: the size tests send frames over small mbufs */
+	struct rte_eth_conf conf = {
+		.rxmode = { .offloads = RTE_ETH_RX_OFFLOAD_SCATTER },
+		.intr_conf = { .lsc = 1, .rxq = 1 },
+	};
 	int rc;
 
 	rc = rte_eth_dev_configure(port, nq, nq, &conf);

@@ -42,6 +42,28 @@ ism_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * Without RX scatter a frame must fit one mbuf: refuse an MTU the RX
+ * queues set up so far cannot take, rather than drop every big frame.
+ */
+static int
+check_mtu_fits(struct ism_port *p, uint16_t mtu)
+{
+	const struct rte_eth_dev_data *d = p->eth->data;
+
+	for (uint16_t qid = 0; qid < d->nb_rx_queues; qid++) {
+		const struct ism_rxq *q = d->rx_queues[qid];
+
+		if (q != NULL && !q->scatter &&
+		    (uint32_t)mtu + ISM_FRAME_OVERHEAD > q->buf_room) {
+			PORT_LOG(p, ERR, "MTU %u needs %u-byte frames, RX queue %u's mbufs hold %u: enable RX scatter or use larger mbufs",
+				 mtu, mtu + ISM_FRAME_OVERHEAD, qid, q->buf_room);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 eth_ism_configure(struct rte_eth_dev *eth)
 {
@@ -53,6 +75,8 @@ eth_ism_configure(struct rte_eth_dev *eth)
 			 nrx, ntx);
 		return -EINVAL;
 	}
+	if (check_mtu_fits(p, eth->data->mtu) < 0)
+		return -EINVAL;
 	if (eth->data->dev_conf.rxmode.mq_mode != RTE_ETH_MQ_RX_NONE &&
 	    nrx > 1)
 		PORT_LOG(p, INFO, "no RSS: the peer picks the queue (its TX queue q lands in our RX queue q)");
@@ -112,6 +136,10 @@ eth_ism_start(struct rte_eth_dev *eth)
 			return -EINVAL;
 		}
 	}
+	if (check_mtu_fits(p, eth->data->mtu) < 0)
+		return -EINVAL;
+	eth->data->scattered_rx = !!(eth->data->dev_conf.rxmode.offloads &
+				     RTE_ETH_RX_OFFLOAD_SCATTER);
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
 		eth->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 		eth->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -195,15 +223,26 @@ ism_rx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	struct ism_port *p = ism_port_of(eth);
 	struct ism_rxq *q;
 
-	RTE_SET_USED(conf);
+	uint64_t offloads = eth->data->dev_conf.rxmode.offloads |
+			    (conf != NULL ? conf->offloads : 0);
+	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	bool scatter = !!(offloads & RTE_ETH_RX_OFFLOAD_SCATTER);
+
 	if (qid >= p->args.queues)
 		return -EINVAL;
+	if (!scatter && (uint32_t)eth->data->mtu + ISM_FRAME_OVERHEAD > room) {
+		PORT_LOG(p, ERR, "RX queue %u: MTU %u needs %u-byte frames, the mbufs hold %u: enable RX scatter or use larger mbufs",
+			 qid, eth->data->mtu, eth->data->mtu + ISM_FRAME_OVERHEAD, room);
+		return -EINVAL;
+	}
 	q = rte_zmalloc_socket("ism_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
 	if (q == NULL)
 		return -ENOMEM;
 	q->port = p;
 	q->qid = qid;
 	q->nb_desc = nb_desc;	/* the ring is bytes of the DMB, not slots */
+	q->scatter = scatter;
+	q->buf_room = room;
 	q->mp = mp;
 	swap_rxq(p, qid, q);
 	eth->data->rx_queues[qid] = q;
@@ -257,7 +296,7 @@ ism_rxq_info(struct rte_eth_dev *eth, uint16_t qid,
 
 	qinfo->mp = q->mp;
 	qinfo->nb_desc = q->nb_desc;
-	qinfo->scattered_rx = eth->data->scattered_rx;
+	qinfo->scattered_rx = q->scatter;
 	qinfo->queue_state = eth->data->rx_queue_state[qid];
 	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(q->mp) -
 			     RTE_PKTMBUF_HEADROOM;
@@ -333,7 +372,7 @@ ism_mtu_set(struct rte_eth_dev *eth, uint16_t mtu)
 		PORT_LOG(p, ERR, "stop the port to change its MTU: the peer must agree on it");
 		return -EBUSY;
 	}
-	return 0;
+	return check_mtu_fits(p, mtu);
 }
 
 static int

@@ -24,6 +24,8 @@ extern int ism_logtype;
 #define ISM_MAX_QUEUES		16
 #define ISM_MAX_FRAME		(ISM_MAX_MTU + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
 #define ISM_MAX_MTU		9000
+/* a frame of MTU bytes of payload: Ethernet header and CRC room */
+#define ISM_FRAME_OVERHEAD	(RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
 #define ISM_DEFAULT_DMB_SIZE	(1u << 20)	/* see doc/guides/nics/ism.rst */
 #define ISM_MIN_DMB_SIZE	(16u << 10)
 #define ISM_HB_INTERVAL_MS	100
@@ -59,6 +61,8 @@ struct ism_rxq {
 	struct ism_port *port;
 	uint16_t qid;
 	uint16_t nb_desc;		/* as asked at setup, for rxq_info */
+	bool scatter;			/* RX scatter enabled: chain mbufs */
+	uint32_t buf_room;		/* data room of one mbuf of mp */
 	struct rte_mempool *mp;
 	uint8_t *dmb;			/* our RX DMB memory */
 	uint32_t ring_size;
@@ -78,6 +82,7 @@ struct ism_rxq {
 	uint64_t filter_unicast;	/* refused: another unicast MAC */
 	uint64_t filter_multicast;	/* refused: multicast, allmulti off */
 	uint64_t filter_short;		/* refused: no whole destination MAC */
+	uint64_t oversize;		/* dropped: over one mbuf, no scatter */
 	uint64_t cursor_errors;
 	uint64_t store_errors;
 };

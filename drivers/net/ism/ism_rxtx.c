@@ -233,6 +233,12 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 			q->cons += rec;
 			continue;
 		}
+		if (unlikely(len > q->buf_room && !q->scatter)) {
+			/* the application did not ask for chains */
+			q->oversize++;
+			q->cons += rec;
+			continue;
+		}
 		m = rx_copy(q, ring + at + sizeof(h), len);
 		if (unlikely(m == NULL)) {
 			q->nombuf++;

@@ -20,6 +20,7 @@ static const struct xstat_def queue_xstats[] = {
 	RXQ(filter_unicast, "rx_filtered_unicast"),
 	RXQ(filter_multicast, "rx_filtered_multicast"),
 	RXQ(filter_short, "rx_filtered_short"),
+	RXQ(oversize, "rx_oversize_drops"),
 	RXQ(store_errors, "rx_credit_store_errors"),
 	TXQ(stores, "tx_stores"),
 	TXQ(store_errors, "tx_store_errors"),
@@ -110,7 +111,7 @@ ism_stats_reset(struct rte_eth_dev *eth)
 			r->packets = r->bytes = r->nombuf = 0;
 			r->corrupt_records = r->cursor_errors = r->store_errors = 0;
 			r->filter_unicast = r->filter_multicast = 0;
-			r->filter_short = 0;
+			r->filter_short = r->oversize = 0;
 		}
 		if (t != NULL) {
 			t->packets = t->bytes = t->errors = t->stores = 0;
