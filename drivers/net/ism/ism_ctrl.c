@@ -794,15 +794,15 @@ ism_ctrl_start(struct ism_port *p)
 	return 0;
 }
 
-void
-ism_ctrl_stop(struct ism_port *p)
+static void
+ctrl_stop(struct ism_port *p, const char *why)
 {
 	pthread_mutex_lock(&p->ctrl_lock);
 	if (p->state == ISM_LINK_UP)
 		write_ctrl_rec(p, 0);	/* goodbye where no flood can lose it */
 	if (p->started && p->peer_gid != 0)
 		send_ctrl(p, ISM_CTRL_BYE, p->session);
-	set_state(p, ISM_LINK_STOPPED, "port stopped");
+	set_state(p, ISM_LINK_STOPPED, why);
 	if (p->drain_forget_gid)
 		p->peer_gid = 0;
 	p->drain_forget_gid = false;
@@ -810,6 +810,20 @@ ism_ctrl_stop(struct ism_port *p)
 	p->peer.has_ours = false;
 	release_rx_dmbs(p);
 	ctrl_unlock(p);
+}
+
+void
+ism_ctrl_stop(struct ism_port *p)
+{
+	ctrl_stop(p, "port stopped");
+}
+
+/* As a stop, for the peer (BYE, goodbye record) and for our rings; the
+ * port stays started and ism_ctrl_start() brings the link back. */
+void
+ism_ctrl_link_down(struct ism_port *p)
+{
+	ctrl_stop(p, "set link down");
 }
 
 /* Ask the peer to set sf when it publishes into RX queue @qid. */

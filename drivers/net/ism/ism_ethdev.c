@@ -144,6 +144,43 @@ eth_ism_start(struct rte_eth_dev *eth)
 		eth->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 		eth->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 	}
+	p->admin_down = false;
+	return ism_ctrl_start(p);
+}
+
+/*
+ * Link down by hand: the port stays started, but the control plane says
+ * goodbye and releases its rings, as on stop. RX delivers nothing, TX
+ * accepts nothing, the peer sees the link go down; link up starts a new
+ * session and handshake.
+ */
+static int
+eth_ism_set_link_down(struct rte_eth_dev *eth)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	if (!eth->data->dev_started) {
+		PORT_LOG(p, ERR, "set link down: the port is not started");
+		return -EINVAL;
+	}
+	if (!p->admin_down)
+		ism_ctrl_link_down(p);
+	p->admin_down = true;
+	return 0;
+}
+
+static int
+eth_ism_set_link_up(struct rte_eth_dev *eth)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	if (!eth->data->dev_started) {
+		PORT_LOG(p, ERR, "set link up: start the port instead");
+		return -EINVAL;
+	}
+	if (!p->admin_down)
+		return 0;
+	p->admin_down = false;
 	return ism_ctrl_start(p);
 }
 
@@ -153,6 +190,7 @@ eth_ism_stop(struct rte_eth_dev *eth)
 	struct ism_port *p = ism_port_of(eth);
 
 	ism_ctrl_stop(p);
+	p->admin_down = false;
 	for (uint16_t q = 0; q < eth->data->nb_rx_queues; q++)
 		eth->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
 	for (uint16_t q = 0; q < eth->data->nb_tx_queues; q++)
@@ -440,6 +478,8 @@ static const struct eth_dev_ops ism_ops = {
 	.dev_configure = eth_ism_configure,
 	.dev_start = eth_ism_start,
 	.dev_stop = eth_ism_stop,
+	.dev_set_link_down = eth_ism_set_link_down,
+	.dev_set_link_up = eth_ism_set_link_up,
 	.dev_close = eth_ism_close,
 	.dev_reset = eth_ism_reset,
 	.dev_infos_get = eth_ism_infos_get,

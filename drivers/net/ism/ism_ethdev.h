@@ -177,6 +177,7 @@ struct ism_port {
 	/* control plane, under ctrl_lock */
 	pthread_mutex_t ctrl_lock;
 	bool started;
+	bool admin_down;		/* dev_set_link_down; ethdev calls only */
 	enum ism_link_state state;
 	bool link_up;			/* state == UP, for lock-free readers */
 	uint64_t peer_gid;		/* 0: not known (SEARCHING) */
@@ -252,6 +253,7 @@ int ism_ctrl_attach(struct ism_port *p);
 void ism_ctrl_detach(struct ism_port *p);
 int ism_ctrl_start(struct ism_port *p);
 void ism_ctrl_stop(struct ism_port *p);
+void ism_ctrl_link_down(struct ism_port *p);
 /* Caller holds the control lock. */
 int ism_ctrl_rx_intr(struct ism_port *p, uint16_t qid, bool on);
 void ism_ctrl_inject_event(struct ism_port *p, const struct ism_event *ev);

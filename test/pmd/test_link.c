@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rte_eth_dev_set_link_down/up on a started port: down stops delivery
+ * both ways and the peer sees its link go down; up brings the link back
+ * with a new session, and frames flow again, checked by sequence number.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "check.h"
+#include "pmd_test.h"
+#include "rte_pmd_ism.h"
+
+#define FABRIC "linktest"
+#define FRAME 64
+
+static struct rte_mempool *pool;
+
+static int
+start_port(uint16_t port)
+{
+	struct rte_eth_conf conf = { 0 };
+	int rc = rte_eth_dev_configure(port, 1, 1, &conf);
+
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(port, 0, 512, 0, NULL, pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(port, 0, 512, 0, NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(port);
+	return rc;
+}
+
+/* Frames first..first+n-1; returns how many TX accepted. */
+static uint32_t
+send_seq(uint16_t port, uint32_t first, uint32_t n)
+{
+	uint32_t sent = 0;
+
+	while (sent < n) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t seq = first + sent;
+
+		if (m == NULL)
+			break;
+		memset(rte_pktmbuf_append(m, FRAME), 0x5a, FRAME);
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *) + 12, &seq, sizeof(seq));
+		if (rte_eth_tx_burst(port, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		sent++;
+	}
+	return sent;
+}
+
+/* Receive for @ms; every frame must carry the next sequence number from
+ * *@next. Returns the count, -1 on a wrong one. */
+static int
+recv_seq(uint16_t port, uint32_t *next, int ms)
+{
+	uint64_t end = pmd_now_ms() + (uint64_t)ms;
+	int got = 0, bad = 0;
+
+	while (pmd_now_ms() < end) {
+		struct rte_mbuf *m[32];
+		uint16_t k = rte_eth_rx_burst(port, 0, m, 32);
+
+		for (uint16_t i = 0; i < k; i++) {
+			uint32_t seq;
+
+			memcpy(&seq, rte_pktmbuf_mtod(m[i], uint8_t *) + 12, sizeof(seq));
+			if (seq != *next || m[i]->pkt_len != FRAME)
+				bad = 1;
+			(*next)++;
+			rte_pktmbuf_free(m[i]);
+		}
+		got += k;
+	}
+	return bad ? -1 : got;
+}
+
+static void
+test_link_down_up(uint16_t a, uint16_t b)
+{
+	struct rte_eth_link l;
+	uint32_t next = 0;
+
+	CHECK_EQ(send_seq(a, 0, 10), 10, "a sends 10 frames while up");
+	CHECK_EQ(recv_seq(b, &next, 300), 10, "b gets them in order");
+	CHECK_EQ(rte_eth_dev_set_link_down(a), 0, "set link down on a");
+	CHECK(rte_eth_link_get_nowait(a, &l) == 0 && l.link_status == RTE_ETH_LINK_DOWN,
+	      "a's link is down at once");
+	CHECK(pmd_link_is(b, 0, 3000), "the peer b sees its link go down");
+	CHECK_EQ(send_seq(a, 100, 5), 0, "a's TX accepts nothing while down");
+	CHECK_EQ(send_seq(b, 100, 5), 0, "b's TX accepts nothing while down");
+	CHECK_EQ(recv_seq(a, &next, 200), 0, "a delivers nothing");
+	CHECK(!pmd_link_is(a, 1, 500), "a stays down");
+	CHECK_EQ(rte_eth_dev_set_link_down(a), 0, "set link down again: no-op");
+	CHECK_EQ(rte_eth_dev_set_link_up(a), 0, "set link up on a");
+	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000),
+	      "both links up again");
+	CHECK_EQ(rte_eth_dev_set_link_up(a), 0, "set link up again: no-op");
+	next = 1000;
+	CHECK_EQ(send_seq(a, 1000, 20), 20, "a sends 20 frames");
+	CHECK_EQ(recv_seq(b, &next, 300), 20, "b gets them, from sequence 1000");
+	next = 2000;
+	CHECK_EQ(send_seq(b, 2000, 20), 20, "b sends 20 frames");
+	CHECK_EQ(recv_seq(a, &next, 300), 20, "a gets them, from sequence 2000");
+	CHECK_EQ(rte_eth_dev_stop(a), 0, "a stopped");
+	CHECK_EQ(rte_eth_dev_set_link_up(a), -EINVAL,
+		 "set link up on a stopped port is refused");
+	CHECK_EQ(rte_eth_dev_set_link_down(a), -EINVAL,
+		 "set link down on a stopped port is refused");
+	CHECK(rte_eth_dev_start(a) == 0 && pmd_link_is(a, 1, 5000) &&
+	      pmd_link_is(b, 1, 5000), "a started: linked again");
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64], dir[64];
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+			"--file-prefix", prefix, "--log-level", "pmd.net.ism:notice" };
+	uint64_t ga = 0, gb = 0;
+	uint16_t a, b;
+
+	(void)argc;
+	snprintf(dir, sizeof(dir), "/dev/shm/ism-link.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 99;
+	setenv("ISM_MODEL_DIR", dir, 1);
+	snprintf(prefix, sizeof(prefix), "ism-link-%d", (int)getpid());
+	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
+		printf("Bail out! EAL init failed\n");
+		return 99;
+	}
+	pool = rte_pktmbuf_pool_create("link", 4096, 256, 0,
+				       2048 + RTE_PKTMBUF_HEADROOM, 0);
+	CHECK(pool != NULL &&
+	      rte_vdev_init("net_ism0", "fabric=" FABRIC ",pair=lk,dmb_size=65536") == 0 &&
+	      rte_vdev_init("net_ism1", "fabric=" FABRIC ",pair=lk,dmb_size=65536") == 0,
+	      "two ports");
+	if (rte_eth_dev_get_port_by_name("net_ism0", &a) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_ism1", &b) != 0) {
+		printf("Bail out! no ports\n");
+		return 99;
+	}
+	CHECK(rte_pmd_ism_get_gid(a, &ga) == 0 && rte_pmd_ism_get_gid(b, &gb) == 0 &&
+	      ga != gb, "two functions");
+	CHECK(start_port(a) == 0 && start_port(b) == 0, "both started");
+	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000), "linked");
+	test_link_down_up(a, b);
+	rte_eth_dev_stop(a);
+	rte_eth_dev_stop(b);
+	rte_eth_dev_close(a);
+	rte_eth_dev_close(b);
+	rte_vdev_uninit("net_ism0");
+	rte_vdev_uninit("net_ism1");
+	rte_eal_cleanup();
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			check_diag("cannot remove %s", dir);
+	}
+	return check_done();
+}
