@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
@@ -11,6 +16,8 @@
 
 static char logbuf[1 << 16];
 static FILE *log_file;
+static char fabric_dir[64];
+static char runtime_dir[256];
 
 uint64_t
 pmd_now_ms(void)
@@ -42,6 +49,51 @@ pmd_link_is(uint16_t port, int up, int timeout_ms)
 		usleep(2000);
 	} while (pmd_now_ms() < end);
 	return false;
+}
+
+int
+pmd_eal_start(const char *argv0, const char *tag)
+{
+	char prefix[64];
+	char *eal[] = { (char *)(uintptr_t)argv0, "--no-huge", "-m", "256",
+			"--no-pci", "-l", "0", "--file-prefix", prefix,
+			"--log-level", "pmd.net.ism:notice" };
+
+	snprintf(fabric_dir, sizeof(fabric_dir), "/dev/shm/ism-%s.XXXXXX", tag);
+	if (mkdtemp(fabric_dir) == NULL)
+		return -1;
+	setenv("ISM_MODEL_DIR", fabric_dir, 1);
+	snprintf(prefix, sizeof(prefix), "ism-%s-%d", tag, (int)getpid());
+	if (rte_eal_init(RTE_DIM(eal), eal) < 0)
+		return -1;
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s",
+		 rte_eal_get_runtime_dir());
+	return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) != 0 ? -1 : 0;
+}
+
+static void
+rm_tree(const char *dir)
+{
+	if (dir[0] != '\0' &&
+	    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		printf("# cannot remove %s\n", dir);
+}
+
+void
+pmd_eal_stop(void)
+{
+	rte_eal_cleanup();
+	rm_tree(fabric_dir);
+	rm_tree(runtime_dir);
 }
 
 int

@@ -17,6 +17,12 @@ int pmd_port_of(const char *name);
 /* Wait up to @timeout_ms for the link of @port to be @up (1) or down (0). */
 bool pmd_link_is(uint16_t port, int up, int timeout_ms);
 
+/* EAL for one test program, --no-huge on lcore 0, with a private fabric
+ * directory (ISM_MODEL_DIR) and a --file-prefix made from @tag; 0 or -1.
+ * pmd_eal_stop() cleans EAL up and removes both directories. */
+int pmd_eal_start(const char *argv0, const char *tag);
+void pmd_eal_stop(void);
+
 /* EAL's log into memory, for checks on what was said: start before
  * rte_eal_init(), stop at the end (EAL logs to stderr again). */
 int pmd_log_start(void);

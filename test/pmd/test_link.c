@@ -126,19 +126,11 @@ test_link_down_up(uint16_t a, uint16_t b)
 int
 main(int argc, char **argv)
 {
-	char prefix[64], dir[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "-l", "0",
-			"--file-prefix", prefix, "--log-level", "pmd.net.ism:notice" };
 	uint64_t ga = 0, gb = 0;
 	uint16_t a, b;
 
 	(void)argc;
-	snprintf(dir, sizeof(dir), "/dev/shm/ism-link.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return 99;
-	setenv("ISM_MODEL_DIR", dir, 1);
-	snprintf(prefix, sizeof(prefix), "ism-link-%d", (int)getpid());
-	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
+	if (pmd_eal_start(argv[0], "link") < 0) {
 		printf("Bail out! EAL init failed\n");
 		return 99;
 	}
@@ -164,13 +156,6 @@ main(int argc, char **argv)
 	rte_eth_dev_close(b);
 	rte_vdev_uninit("net_ism0");
 	rte_vdev_uninit("net_ism1");
-	rte_eal_cleanup();
-	{
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			check_diag("cannot remove %s", dir);
-	}
+	pmd_eal_stop();
 	return check_done();
 }
