@@ -52,6 +52,22 @@ pmd_link_is(uint16_t port, int up, int timeout_ms)
 }
 
 int
+pmd_start_port(uint16_t port, uint16_t rx_desc, uint16_t tx_desc,
+	       struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf = { 0 };
+	int rc = rte_eth_dev_configure(port, 1, 1, &conf);
+
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(port, 0, rx_desc, 0, NULL, mp);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(port, 0, tx_desc, 0, NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(port);
+	return rc;
+}
+
+int
 pmd_eal_start(const char *argv0, const char *tag)
 {
 	char prefix[64];

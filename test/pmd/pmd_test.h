@@ -17,6 +17,12 @@ int pmd_port_of(const char *name);
 /* Wait up to @timeout_ms for the link of @port to be @up (1) or down (0). */
 bool pmd_link_is(uint16_t port, int up, int timeout_ms);
 
+struct rte_mempool;
+/* One queue pair (@rx_desc/@tx_desc descriptors, RX buffers from @mp),
+ * default configuration, started; 0 or the first failing call's error. */
+int pmd_start_port(uint16_t port, uint16_t rx_desc, uint16_t tx_desc,
+		   struct rte_mempool *mp);
+
 /* EAL for one test program, --no-huge on lcore 0, with a private fabric
  * directory (ISM_MODEL_DIR) and a --file-prefix made from @tag; 0 or -1.
  * pmd_eal_stop() cleans EAL up and removes both directories. */

@@ -30,21 +30,6 @@
 
 static struct rte_mempool *pool;
 
-static int
-start_port(uint16_t port)
-{
-	struct rte_eth_conf conf = { 0 };
-	int rc = rte_eth_dev_configure(port, 1, 1, &conf);
-
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, 512, 0, NULL, pool);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, 512, 0, NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(port);
-	return rc;
-}
-
 /* Frames seq first..first+n-1; returns how many TX accepted. */
 static uint32_t
 send_seq(uint16_t port, uint32_t first, uint32_t n)
@@ -187,7 +172,9 @@ main(int argc, char **argv)
 
 		rte_pmd_ism_get_gid(a, &ga);
 		rte_pmd_ism_get_gid(b, &gb);
-		CHECK(start_port(a) == 0 && start_port(b) == 0, "both started");
+		CHECK(pmd_start_port(a, 512, 512, pool) == 0 &&
+		      pmd_start_port(b, 512, 512, pool) == 0,
+		      "both started");
 		CHECK(pmd_link_is(a, 1, 5000) && rte_pmd_ism_get_peer(a, &pa) == 0 &&
 		      pa == gb && ga != 0, "a paired with b by label");
 	}

@@ -30,21 +30,6 @@
 
 static struct rte_mempool *pool;
 
-static int
-start_port(uint16_t port)
-{
-	struct rte_eth_conf conf = { 0 };
-	int rc = rte_eth_dev_configure(port, 1, 1, &conf);
-
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, RX_DESC, 0, NULL, pool);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, TX_DESC, 0, NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(port);
-	return rc;
-}
-
 static void
 test_link_speed(uint16_t a)
 {
@@ -297,7 +282,9 @@ main(int argc, char **argv)
 	}
 	rte_pmd_ism_get_gid(a, &ga);
 	rte_pmd_ism_get_gid(b, &gb);
-	CHECK(start_port(a) == 0 && start_port(b) == 0, "both started");
+	CHECK(pmd_start_port(a, RX_DESC, TX_DESC, pool) == 0 &&
+	      pmd_start_port(b, RX_DESC, TX_DESC, pool) == 0,
+	      "both started");
 	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000), "linked");
 	test_link_speed(a);
 	test_queue_info(a);

@@ -23,21 +23,6 @@
 
 static struct rte_mempool *pool;
 
-static int
-start_port(uint16_t port)
-{
-	struct rte_eth_conf conf = { 0 };
-	int rc = rte_eth_dev_configure(port, 1, 1, &conf);
-
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, 512, 0, NULL, pool);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, 512, 0, NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(port);
-	return rc;
-}
-
 /* Frames first..first+n-1; returns how many TX accepted. */
 static uint32_t
 send_seq(uint16_t port, uint32_t first, uint32_t n)
@@ -147,7 +132,9 @@ main(int argc, char **argv)
 	}
 	CHECK(rte_pmd_ism_get_gid(a, &ga) == 0 && rte_pmd_ism_get_gid(b, &gb) == 0 &&
 	      ga != gb, "two functions");
-	CHECK(start_port(a) == 0 && start_port(b) == 0, "both started");
+	CHECK(pmd_start_port(a, 512, 512, pool) == 0 &&
+	      pmd_start_port(b, 512, 512, pool) == 0,
+	      "both started");
 	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000), "linked");
 	test_link_down_up(a, b);
 	rte_eth_dev_stop(a);
