@@ -10,7 +10,9 @@
 #     configured;
 #  3. fetches Debian's source package of exactly the installed libdpdk-dev
 #     version and keeps only the driver SDK headers (ethdev_driver.h and
-#     friends, which libdpdk-dev does not ship) in a cache outside git.
+#     friends, which libdpdk-dev does not ship) and the feature lists the
+#     documentation compares net_ism with (default.ini, memif.ini) in a
+#     cache outside git.
 #
 # Environment:
 #   ISM_SDK_CACHE   cache root (default: <repo>/.cache/dpdk-sdk)
@@ -35,6 +37,7 @@ packages=(
 	dpkg-dev xz-utils
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static
 	clang libclang-rt-14-dev
+	python3-sphinx doxygen
 )
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -128,21 +131,40 @@ sdk_headers=(
 	drivers/bus/vdev/bus_vdev_driver.h
 )
 
+# The NIC feature lists of DPDK's documentation (doc/guides/nics/features):
+# the full list of features and net_memif's, for the feature matrix of
+# doc/guides/nics/overview.rst. Kept as <cache>/<version>/features/*.ini.
+sdk_features=(
+	doc/guides/nics/features/default.ini
+	doc/guides/nics/features/memif.ini
+)
+
+# True when $1 holds every file this script keeps, of Debian version $2
+# (a cache made before a file was added to the lists is fetched again).
+sdk_cache_complete() {
+	local f
+	[ -f "$1/debian-version" ] && [ "$(cat "$1/debian-version")" = "$2" ] ||
+		return 1
+	for f in "${sdk_headers[@]}"; do
+		[ -f "$1/include/$(basename "$f")" ] || return 1
+	done
+	for f in "${sdk_features[@]}"; do
+		[ -f "$1/features/$(basename "$f")" ] || return 1
+	done
+}
+
 fetch_sdk_headers() {
 	local deb_ver up_ver dest tmp dsc h
 	deb_ver=$(dpkg-query -W -f='${Version}' libdpdk-dev)
 	up_ver=$(pkg-config --modversion libdpdk) ||
 		die "pkg-config cannot find libdpdk although libdpdk-dev is installed"
 	dest=$cache_root/$up_ver
-	if [ -f "$dest/debian-version" ] &&
-	   [ "$(cat "$dest/debian-version")" = "$deb_ver" ]; then
-		return 0
-	fi
+	sdk_cache_complete "$dest" "$deb_ver" && return 0
 	add_deb_src
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' RETURN
 	chmod 755 "$tmp"
-	say "fetching Debian source package dpdk=$deb_ver for the driver SDK headers"
+	say "fetching Debian source package dpdk=$deb_ver for the driver SDK headers and feature lists"
 	if ! (cd "$tmp" && apt-get -qq -o APT::Sandbox::User=root source \
 			--download-only "dpdk=$deb_ver" >/dev/null 2>"$tmp/err"); then
 		cat "$tmp/err" >&2
@@ -155,15 +177,19 @@ fetch_sdk_headers() {
 	(cd "$tmp" && dpkg-source --no-check -q -x "$dsc" src >/dev/null) ||
 		die "dpkg-source could not unpack $dsc"
 	rm -rf "$dest.new"
-	mkdir -p "$dest.new/include"
+	mkdir -p "$dest.new/include" "$dest.new/features"
 	for h in "${sdk_headers[@]}"; do
 		[ -f "$tmp/src/$h" ] || die "dpdk $deb_ver source has no $h"
 		cp "$tmp/src/$h" "$dest.new/include/"
 	done
+	for h in "${sdk_features[@]}"; do
+		[ -f "$tmp/src/$h" ] || die "dpdk $deb_ver source has no $h"
+		cp "$tmp/src/$h" "$dest.new/features/"
+	done
 	echo "$deb_ver" >"$dest.new/debian-version"
 	rm -rf "$dest"
 	mv "$dest.new" "$dest"
-	say "driver SDK headers of DPDK $deb_ver in $dest/include"
+	say "driver SDK headers of DPDK $deb_ver in $dest/include, feature lists in $dest/features"
 }
 
 install_packages
