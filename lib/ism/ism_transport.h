@@ -38,6 +38,9 @@
 
 /* Longest label set_label() takes, in characters. */
 #define ISM_TRANSPORT_LABEL_MAX	31
+/* Longest kind and name ism_transport_open() takes, in characters. */
+#define ISM_TRANSPORT_KIND_MAX	15
+#define ISM_TRANSPORT_NAME_MAX	64
 
 struct ism_transport;
 
@@ -73,5 +76,37 @@ struct ism_transport {
 	const char *name;		/* for log messages */
 	uint32_t max_store;		/* maxstbl, <= ISM_MAX_STORE */
 };
+
+/*
+ * Transport providers: software ISM devices a program opens by kind and
+ * name without linking against them, such as the model (kind "model",
+ * name = fabric). A driver built for real hardware thus carries no
+ * emulation in its code path: it asks for a kind, and the provider is
+ * whatever library registered it.
+ *
+ * A provider registers itself, normally from a constructor of its
+ * library. ism_transport_open() of a kind nobody registered loads
+ * "libism_<kind>.so.0" once (shared builds only), whose constructor
+ * registers it.
+ */
+struct ism_transport_provider {
+	const char *kind;	/* 1..ISM_TRANSPORT_KIND_MAX of [a-z0-9_] */
+	/* Open function @name; @opts is provider-specific ("key=value,..."),
+	 * NULL or "" for the defaults. Returns 0 or a negative errno and
+	 * logs why through lib/ism's log function. */
+	int (*open)(const char *name, const char *opts,
+		    struct ism_transport **tp);
+};
+
+/* Register @p (kept by reference: static storage). -EEXIST if the kind is
+ * taken, -ENOSPC past the table's few slots, -EINVAL for a bad kind.
+ * Thread-safe. */
+int ism_transport_provider_register(const struct ism_transport_provider *p);
+
+/* Open function @name of a provider of @kind. -ENOENT (logged with what to
+ * install or link) when no provider of @kind exists; else what the
+ * provider's open() returns. Thread-safe. */
+int ism_transport_open(const char *kind, const char *name, const char *opts,
+		       struct ism_transport **tp);
 
 #endif /* ISM_TRANSPORT_H */
