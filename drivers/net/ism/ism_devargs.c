@@ -16,10 +16,9 @@
 #include <string.h>
 
 #include "ism_ethdev.h"
-#include "ism_model.h"
 
-static_assert(ISM_DEVARGS_FABRIC_MAX == ISM_MODEL_NAME_MAX,
-	      "fabric= holds any name the model takes");
+static_assert(ISM_DEVARGS_FABRIC_MAX == ISM_TRANSPORT_NAME_MAX,
+	      "fabric= holds any name a transport provider takes");
 
 const char ism_devargs_help[] = ISM_DEVARGS_HELP;
 
@@ -64,7 +63,7 @@ accepted(enum devarg_key k, char *buf, size_t size)
 	switch (k) {
 	case KEY_FABRIC:
 		snprintf(buf, size, "1..%d characters of %s, not starting with '.'",
-			 ISM_MODEL_NAME_MAX, NAME_CHARS);
+			 ISM_DEVARGS_FABRIC_MAX, NAME_CHARS);
 		break;
 	case KEY_PAIR:
 		snprintf(buf, size, "1..%d characters of %s",

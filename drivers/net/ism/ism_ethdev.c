@@ -16,7 +16,6 @@
 #include <rte_pci.h>
 
 #include "ism_ethdev.h"
-#include "ism_model.h"	/* --vdev ports are functions of the software model */
 #include "ism_ring.h"
 #include "rte_pmd_ism.h"
 #ifdef RTE_NET_ISM_VFIO_ISM
@@ -642,7 +641,6 @@ static int
 ism_vdev_probe(struct rte_vdev_device *vdev)
 {
 	const char *name = rte_vdev_device_name(vdev);
-	struct ism_model_opts mopts = { 0 };
 	struct rte_eth_dev *eth;
 	struct ism_transport *t;
 	struct ism_devargs args;
@@ -655,7 +653,9 @@ ism_vdev_probe(struct rte_vdev_device *vdev)
 	rc = ism_devargs_parse(name, rte_vdev_device_args(vdev), true, &args);
 	if (rc < 0)
 		return rc;
-	rc = ism_model_attach(args.fabric, &mopts, &t);
+	/* a --vdev port is a function of the software model, found by
+	 * kind: this driver does not link the model or call its API */
+	rc = ism_transport_open("model", args.fabric, NULL, &t);
 	if (rc < 0) {
 		ISM_LOG(ERR, "%s: cannot attach to fabric '%s': %s", name,
 			args.fabric, strerror(-rc));

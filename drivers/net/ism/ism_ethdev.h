@@ -111,7 +111,7 @@ struct ism_txq {
 	uint64_t credit_errors;
 };
 
-/* A fabric name of the software model (ism_model.h checks it again). */
+/* A fabric name of the software model (the model checks it again). */
 #define ISM_DEVARGS_FABRIC_MAX	64
 
 struct ism_devargs {
