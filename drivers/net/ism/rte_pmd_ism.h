@@ -2,7 +2,16 @@
 #ifndef RTE_PMD_ISM_H
 #define RTE_PMD_ISM_H
 
-/* net_ism specific calls: what the ethdev API cannot express. */
+/**
+ * @file
+ * net_ism specific calls: what the ethdev API cannot express.
+ *
+ * Each call takes an ethdev port id and fails with -ENODEV for a port that
+ * is not a net_ism port. They may be called from any thread while the
+ * port exists; the values a call reads are taken under the port's control
+ * lock, so they are consistent with each other but may change right
+ * after (the peer goes away, a new handshake runs).
+ */
 
 #include <stdint.h>
 
@@ -12,18 +21,48 @@
 extern "C" {
 #endif
 
-/* GID of the ISM function behind the port; -ENODEV if not a net_ism port. */
+/**
+ * The GID of the ISM function behind the port.
+ *
+ * @param port_id  an ethdev port
+ * @param[out] gid  the function's GID
+ * @return 0, or -ENODEV if @p port_id is not a net_ism port.
+ */
 int rte_pmd_ism_get_gid(uint16_t port_id, uint64_t *gid);
 
-/* GID of the peer function (0 while not yet found). */
+/**
+ * The GID of the peer function: the other end of the port's link.
+ *
+ * @param port_id  an ethdev port
+ * @param[out] peer_gid  the peer's GID; 0 while no peer has been found
+ * @return 0, or -ENODEV if @p port_id is not a net_ism port.
+ */
 int rte_pmd_ism_get_peer(uint16_t port_id, uint64_t *peer_gid);
 
-/* The lib/ism device of the port, e.g. to issue SMC-D style moves beside
- * the ethdev traffic; NULL if not a net_ism port. The port keeps owning it. */
+/**
+ * The lib/ism device of the port, e.g. to issue SMC-D style moves beside
+ * the ethdev traffic.
+ *
+ * The port keeps owning the device: do not close it, and do not use it
+ * after the port is closed. The thread-safety rules of ism.h apply to its
+ * use beside the port's own (ism_move() may run beside the datapath; do
+ * not poll its SBA or IEQ, the port does).
+ *
+ * @param port_id  an ethdev port
+ * @return the device, or NULL if @p port_id is not a net_ism port.
+ */
 struct ism_dev *rte_pmd_ism_get_dev(uint16_t port_id);
 
-/* The peer's RX DMB of queue pair @queue_id (where our TX queue writes);
- * -ENOTCONN before the handshake delivered it. */
+/**
+ * The peer's RX DMB of queue pair @p queue_id: where our TX queue writes.
+ *
+ * @param port_id  an ethdev port
+ * @param queue_id  a queue pair of the port
+ * @param[out] dmb  the peer's DMB (token and length), for ism_move()
+ * @return 0; -ENODEV if @p port_id is not a net_ism port; -ENOTCONN when
+ *   the handshake has not delivered that DMB (yet), or @p queue_id is not
+ *   a configured queue.
+ */
 int rte_pmd_ism_get_peer_dmb(uint16_t port_id, uint16_t queue_id,
 			     struct ism_rdmb *dmb);
 
