@@ -111,12 +111,12 @@ run_pingpong(const struct perf_opts *o, struct perf_report *r)
 }
 
 static const struct perf_mode modes[] = {
-	{ "store", perf_store, PERF_USES_FNS, "64,256,1024,2048,4096,1048576",
+	{ "store", perf_store, PERF_USES_FNS | PERF_TAKES_COUNT, "64,256,1024,2048,4096,1048576",
 	  "ism_move() into a peer's 1 MiB DMB (no ethdev): stores/s,\n"
 	  "                   us/store, GB/s, pwrites/s (vfio), the store limit" },
-	{ "memcpy", perf_memcpy, 0, "64,256,1024,2048,4096,1048576",
+	{ "memcpy", perf_memcpy, PERF_TAKES_COUNT, "64,256,1024,2048,4096,1048576",
 	  "the same copy pattern with memcpy: the bound" },
-	{ "stream", run_stream, PERF_USES_PORTS, "64,128,512,1500,9000,mix",
+	{ "stream", run_stream, PERF_USES_PORTS | PERF_TAKES_COUNT, "64,128,512,1500,9000,mix",
 	  "TX lcore -> --tx-port, RX on --rx-port on the main lcore:\n"
 	  "                   Mpps, Gbit/s, sequence losses" },
 	{ "pingpong", run_pingpong, PERF_USES_PORTS, "64,1500",

@@ -7,10 +7,10 @@
 #include "perf.h"
 
 static const struct perf_mode modes[] = {
-	{ "store", perf_store, PERF_USES_FNS, "64,256,1024,2048,4096,1048576",
+	{ "store", perf_store, PERF_USES_FNS | PERF_TAKES_COUNT, "64,256,1024,2048,4096,1048576",
 	  "ism_move() into a peer's 1 MiB DMB: stores/s, us/store,\n"
 	  "                   GB/s, pwrites/s (vfio), the store limit used" },
-	{ "memcpy", perf_memcpy, 0, "64,256,1024,2048,4096,1048576",
+	{ "memcpy", perf_memcpy, PERF_TAKES_COUNT, "64,256,1024,2048,4096,1048576",
 	  "the same copy pattern with memcpy: the bound" },
 	{ "pingpong", perf_roundtrip, PERF_USES_FNS, "64,1500,4096",
 	  "round trips between two functions, one DMB each (poll or\n"

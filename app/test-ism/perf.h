@@ -34,6 +34,9 @@ struct perf_opts {
 	uint32_t sizes[PERF_MAX_SIZES];
 	int nb_sizes;
 	double seconds;
+	/* a fixed amount of work per size instead of --seconds (0: timed),
+	 * for instruction counters: frames (stream) or moves (store, memcpy) */
+	uint64_t count;
 	/* where the ISM functions come from: a model fabric, or PCI
 	 * addresses of functions bound to ism_vfio_pci */
 	const char *fabric;
@@ -58,6 +61,7 @@ struct perf_opts {
 /* What a mode needs besides its options. */
 #define PERF_USES_FNS	0x1	/* ISM functions: --fabric/--dev/--peer */
 #define PERF_USES_PORTS	0x2	/* two started ethdev ports */
+#define PERF_TAKES_COUNT	0x4	/* --count: fixed work, no clock */
 
 /* What kind of figures a row holds (the table's columns). */
 enum perf_kind {

@@ -63,8 +63,14 @@ perf_usage(FILE *f, const char *prog, const struct perf_build *b)
 		b->ports ? ", 'mix' = 64/576/1500 7:4:1" : "");
 	for (int i = 0; i < b->nb_modes; i++)
 		fprintf(f, "                   %s %s\n", b->modes[i].name, b->modes[i].sizes);
+	fprintf(f, "  --seconds N      measuring time per size (default 2)\n");
 	fprintf(f,
-		"  --seconds N      measuring time per size (default 2)\n"
+		"  --count N        instead of --seconds, a fixed amount of work per size,\n"
+		"                   the same in every run, for instruction counters\n"
+		"                   (valgrind --tool=callgrind): N moves (store, memcpy)%s\n",
+		b->ports ? ",\n                   or N frames (stream: sent and received in turn on\n"
+			   "                   the main lcore, no worker, no clock)" : "");
+	fprintf(f,
 		"  --json FILE      also write the results as JSON\n"
 		"  --quiet          no progress lines\n"
 		"  --help           this text\n\n"
@@ -216,11 +222,12 @@ perf_parse_args(int argc, char **argv, const struct perf_build *b,
 {
 	enum { O_MODE = 256, O_SIZES, O_SECONDS, O_FABRIC, O_DEV, O_PATH,
 	       O_PEER, O_SERVE, O_WAIT, O_NOTIFY, O_TX, O_RX, O_BURST, O_JSON,
-	       O_QUIET, O_HELP };
+	       O_QUIET, O_HELP, O_COUNT };
 	static const struct option lo[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "sizes", required_argument, NULL, O_SIZES },
 		{ "seconds", required_argument, NULL, O_SECONDS },
+		{ "count", required_argument, NULL, O_COUNT },
 		{ "fabric", required_argument, NULL, O_FABRIC },
 		{ "dev", required_argument, NULL, O_DEV },
 		{ "path", required_argument, NULL, O_PATH },
@@ -286,6 +293,16 @@ perf_parse_args(int argc, char **argv, const struct perf_build *b,
 			}
 			break;
 		}
+		case O_COUNT:
+			errno = 0;
+			o->count = strtoull(optarg, &end, 0);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' || o->count == 0 ||
+			    o->count > UINT32_MAX) {
+				fprintf(stderr, PERF_PROG ": --count '%s' is not 1..%u\n", optarg,
+					UINT32_MAX);
+				return -1;
+			}
+			break;
 		case O_FABRIC:
 			o->fabric = optarg;
 			o->fabric_given = true;
@@ -356,6 +373,12 @@ perf_parse_args(int argc, char **argv, const struct perf_build *b,
 	}
 	if (check_functions(m, o, mode_given, wait_given, notify_given) < 0)
 		return -1;
+	if (o->count != 0 && (o->serve || !(m->uses & PERF_TAKES_COUNT))) {
+		fprintf(stderr, PERF_PROG ": --count is for the modes that have a fixed amount of work (%s), not %s\n",
+			b->ports ? "store, memcpy, stream" : "store, memcpy",
+			o->serve ? "--serve" : m->name);
+		return -1;
+	}
 	o->mode = m->name;
 	*mode = m;
 	return parse_sizes(sizes != NULL ? sizes : m->sizes, o,

@@ -42,8 +42,8 @@ pieces(uint32_t off, uint32_t len, uint32_t max)
 	return n;
 }
 
-/* Move @size bytes at a time through the whole 1 MiB, for o->seconds.
- * Returns the highest DMB offset written. */
+/* Move @size bytes at a time through the whole 1 MiB, for o->seconds or
+ * o->count moves. Returns the highest DMB offset written. */
 static uint32_t
 run_loop(const struct perf_opts *o, const struct copy_loop *l, uint32_t size,
 	 const uint8_t *src, struct perf_row *row)
@@ -54,7 +54,9 @@ run_loop(const struct perf_opts *o, const struct copy_loop *l, uint32_t size,
 	double t0 = perf_now(), last = t0, now = t0;
 
 	do {
-		for (int i = 0; i < BATCH; i++) {
+		uint64_t batch = o->count == 0 || o->count - n > BATCH ? BATCH : o->count - n;
+
+		for (uint64_t i = 0; i < batch; i++) {
 			if (l->copy(l->ctx, off, src + off, size) < 0) {
 				fprintf(stderr, PERF_PROG ": %s of %u bytes at offset %u failed\n",
 					l->what, size, off);
@@ -66,14 +68,14 @@ run_loop(const struct perf_opts *o, const struct copy_loop *l, uint32_t size,
 			if (off >= span)
 				off = 0;
 		}
-		n += BATCH;
+		n += batch;
 		now = perf_now();
-		if (now - last >= 1.0 && now - t0 < o->seconds) {
+		if (now - last >= 1.0 && (o->count != 0 || now - t0 < o->seconds)) {
 			last = now;
 			perf_progress(o, "%s %u bytes: %.2f GB/s", l->what, size,
 				      (double)n * size / (now - t0) / 1e9);
 		}
-	} while (now - t0 < o->seconds);
+	} while (o->count != 0 ? n < o->count : now - t0 < o->seconds);
 	snprintf(row->what, sizeof(row->what), "%s", l->what);
 	row->size = size;
 	row->seconds = now - t0;
