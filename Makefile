@@ -11,6 +11,8 @@
 #   make perf    net_ism against net_memif and memcpy, one run: writes
 #                doc/guides/perf/results.{json,png,rst}
 #   make perf-smoke  each ism-perf mode for a moment (suite perf)
+#   make doc     HTML guides, API reference and man pages in $(BUILD)/doc
+#                (warnings are errors); make test counts it as tests
 #
 # MESON_ARGS adds meson options to every configuration (CI: -Dwerror=true).
 
@@ -77,12 +79,13 @@ test-fuzz: setup
 test:
 	@rc=0; \
 	$(MAKE) --no-print-directory test-host || rc=1; \
+	$(MAKE) --no-print-directory test-doc || rc=1; \
 	$(MAKE) --no-print-directory test-asan || rc=1; \
 	$(MAKE) --no-print-directory test-s390x || rc=1; \
 	$(MAKE) --no-print-directory test-bus-asan || rc=1; \
 	$(MAKE) --no-print-directory test-fuzz || rc=1; \
-	/usr/bin/python3 devtools/test_summary.py $(BUILD) build-asan build-s390x \
-		$(BUS_ASAN) build-fuzz || rc=1; \
+	/usr/bin/python3 devtools/test_summary.py $(BUILD) $(DOC_OUT) build-asan \
+		build-s390x $(BUS_ASAN) build-fuzz || rc=1; \
 	exit $$rc
 
 # --- vfio_ism bus (drivers/bus/vfio_ism) targets ---
@@ -106,6 +109,25 @@ test-bus-asan: setup
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(MESON_TEST) -C $(BUS_ASAN) --suite bus --no-rebuild
 # --- end of vfio_ism bus targets ---
+
+# --- documentation (doc/) ---
+#   make doc       devtools/build_doc.py: Doxygen API reference, the
+#                  guides in HTML (index.html), the man pages, under
+#                  $(DOC_OUT); never in the source tree
+#   make test-doc  the same, each step one test result in
+#                  $(DOC_OUT)/meson-logs/testlog.json, where
+#                  devtools/test_summary.py reads the results of a build
+DOC_OUT = $(BUILD)/doc
+
+.PHONY: doc test-doc
+
+doc: setup
+	/usr/bin/python3 devtools/build_doc.py --out $(DOC_OUT)
+
+test-doc: setup
+	/usr/bin/python3 devtools/build_doc.py --out $(DOC_OUT) \
+		--results $(DOC_OUT)/meson-logs/testlog.json
+# --- end of documentation targets ---
 
 clean:
 	rm -rf $(BUILD) build-asan build-s390x build-fuzz $(BUS_ASAN)

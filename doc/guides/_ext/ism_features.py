@@ -17,8 +17,8 @@ import os
 import subprocess
 
 from docutils import nodes
-from docutils.parsers.rst import Directive
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,11 @@ def row(cells, header=False):
     return r
 
 
-class FeatureMatrix(Directive):
+class FeatureMatrix(SphinxDirective):
     has_content = False
 
     def run(self):
-        env = self.state.document.settings.env
+        env = self.env
         # The matrix is in no man page: do not ask for DPDK's files there.
         if env.app.builder.format == "man":
             return []
@@ -73,7 +73,7 @@ class FeatureMatrix(Directive):
         ours = os.path.join(env.srcdir, conf.ism_features_dir, "ism.ini")
         theirs = conf.ism_dpdk_features_dir or dpdk_features_dir(
             os.path.abspath(os.path.join(env.srcdir, "..", "..")))
-        where = self.state_machine.get_source_and_line(self.lineno)
+        where = self.get_location()
         if not theirs or not os.path.isdir(theirs):
             logger.warning("no DPDK feature lists (%s): run devtools/setup.sh, "
                            "which caches default.ini and memif.ini of the "
