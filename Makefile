@@ -8,8 +8,8 @@
 #                qemu-user), and short libFuzzer runs; ends with
 #                "N passed, N failed"
 #   make check   host test suites only (after a build)
-#   make perf    net_ism against net_memif and memcpy, one run: writes
-#                doc/guides/perf/results.{json,png,rst}
+#   make perf    net_ism against net_memif and memcpy, interleaved pairs and
+#                instruction counts: doc/guides/perf/results.{json,png,rst}
 #   make perf-smoke  each ism-perf mode for a moment (suite perf)
 #   make doc     HTML guides, API reference and man pages in $(BUILD)/doc
 #                (warnings are errors); make test counts it as tests
@@ -46,12 +46,13 @@ test-host: check
 perf-smoke: build
 	$(MESON_TEST) -C $(BUILD) --suite perf
 
-# the chart needs matplotlib, which nothing else does
+# the chart needs matplotlib and the instruction counts valgrind, which
+# nothing else does; PERF_ARGS: e.g. --pairs 9 --seconds 2 (see --help)
 perf: build
-	@/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || \
-		apt-get install -y -qq python3-matplotlib >/dev/null
+	@/usr/bin/python3 -c 'import matplotlib' 2>/dev/null && command -v valgrind >/dev/null || \
+		apt-get install -y -qq python3-matplotlib valgrind >/dev/null
 	/usr/bin/python3 devtools/perf_compare.py --build $(BUILD) \
-		--out doc/guides/perf --seconds 3
+		--out doc/guides/perf $(PERF_ARGS)
 
 test-asan: setup
 	@[ -f build-asan/build.ninja ] || meson setup build-asan \

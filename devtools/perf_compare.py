@@ -1,125 +1,245 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Measure net_ism against net_memif and memcpy in one run, same machine,
-same cores, same sizes; write JSON, a PNG chart and an RST table.
+"""Measure net_ism against net_memif and memcpy on one machine, in a way
+whose ratios survive a noisy shared machine; write JSON, a PNG chart and
+an RST report.
 
-  devtools/perf_compare.py [--build DIR] [--out DIR] [--seconds N]
+  devtools/perf_compare.py [--build DIR] [--out DIR] [--pairs N]
+                           [--seconds S] [--warmup-pairs N] [--only KEYS]
+                           [--count N] [--no-callgrind] [--no-vfio]
+  devtools/perf_compare.py --from-json FILE [--out DIR]
 
-Measures:
-  1. single-core memcpy bandwidth and the lib/ism store loop (ism-perf),
-     every ism-perf figure the median of three runs,
-  2. ethdev stream between two ports of one process, net_ism vs net_memif
-     (ism-perf stream: TX lcore -> RX lcore, sequence-checked),
-  3. round-trip latency, net_ism vs net_memif (ism-perf pingpong),
-  4. two stock dpdk-testpmd processes, txonly -> rxonly, net_ism vs
-     net_memif, 64 and 1500 bytes (receiver's rate),
-  5. the same from a net_ism port on the emulated ism_vfio_pci interface:
-     one pwrite per 4 KiB store, the cost real hardware planning needs.
+1. Interleaved pairs. Each point is measured as --pairs pairs run back to
+   back, net_ism first, then the other side (net_memif, or memcpy for the
+   bounds), then net_ism again ..., after --warmup-pairs pairs that are
+   thrown away; every run uses the same cores (0 and 1) and pinning. The
+   figure of a point is the median of the per-pair ratios, with their
+   interquartile range and min..max; a point whose interquartile range
+   contains 1.0 is "not decided". Points: ism-perf's one-process stream
+   at 64 and 1500 bytes and the two-testpmd pair at the same sizes (net_ism
+   vs net_memif), the stream at 9000 bytes against single-core memcpy of
+   9000-byte copies, round-trip p50 at 64 and 1500 bytes (ism-perf
+   pingpong), and the store loop at 4096 bytes against memcpy.
+2. Instruction counts, which noise cannot move: ism-perf --count under
+   valgrind --tool=callgrind, collecting only inside its perf_tx_burst,
+   perf_rx_burst and perf_rx_free (the PMD's TX, its RX and the release of
+   what RX delivered), per frame at 64, 1500 and 9000 bytes (net_memif
+   refuses MTU 9000); the store loop and memcpy per KiB.
+3. The real-hardware planning figure: the store loop through lib/ism's
+   vfio transport on the in-process ism_vfio_pci emulation (us per store,
+   pwrites per store), and net_ism TX from a port on the LD_PRELOAD
+   emulation (pwrites per frame, frames per 4 KiB PCI Store Block).
 """
 import argparse
-import glob
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testpmd_session import TestPmd, TestPmdError  # noqa: E402
+import perf_report  # noqa: E402
+import perf_stats  # noqa: E402
+from perf_runs import CORES, PID, Runs, remove_fabric  # noqa: E402
 
-EAL = ["--no-huge", "-m", "1024", "--no-pci", "--log-level", "*:warning"]
-
-
-def ism_perf(build, args, vdevs, prefix, seconds, runs=3):
-    """Median over @runs runs of ism-perf, per size (by the main figure)."""
-    results = []
-    for i in range(runs):
-        rows, cmd = ism_perf_once(build, args, vdevs, f"{prefix}{i}", seconds)
-        results.append(rows)
-    key = "p50_us" if "pingpong" in args else "ops_per_s"
-    median = []
-    for k in range(len(results[0])):
-        ranked = sorted((r[k] for r in results), key=lambda row: row[key])
-        row = dict(ranked[len(ranked) // 2])
-        row["runs"] = [r[k][key] for r in results]
-        median.append(row)
-    return median, cmd
+REC_HDR, REC_ALIGN, STORE = 8, 8, 4096	# drivers/net/ism/ism_ring.h, one PCISTB
 
 
-def ism_perf_once(build, args, vdevs, prefix, seconds):
-    out = f"/dev/shm/perf-{prefix}-{os.getpid()}.json"
-    cmd = [os.path.join(build, "app/test-ism/ism-perf"), "-l", "0,1",
-           "--file-prefix", f"{prefix}-{os.getpid()}", *EAL,
-           "-d", os.path.join(build, "drivers")]
-    for v in vdevs:
-        cmd += ["--vdev", v]
-    cmd += ["--", "--seconds", str(seconds), "--quiet", "--json", out, *args]
-    print("  $ " + " ".join(cmd), flush=True)
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"ism-perf failed:\n{r.stdout}\n{r.stderr}")
-    print(r.stdout.rstrip(), flush=True)
-    with open(out, encoding="utf-8") as f:
-        data = json.load(f)
-    os.unlink(out)
-    return data["results"], " ".join(cmd)
+def stream(runs, pmd, size, field, secs):
+    rows, cmd = runs.ism_perf(["--mode", "stream", "--sizes", str(size)], pmd, secs)
+    return rows[0][field], cmd
 
 
-def testpmd_rate(build, size, kind, seconds, env=None, vdev_a=None, vdev_b=None,
-                 eal_a=()):
-    """Two testpmd: a txonly -> b rxonly; the receiver's packets/s."""
-    plugins = os.path.join(build, "drivers")
-    tag = f"{kind}{size}-{os.getpid()}"
-    if kind == "memif":
-        sock = f"/run/ism-perf-{tag}.sock"
-        vdev_b = f"net_memif0,role=server,socket={sock}"
-        vdev_a = f"net_memif0,role=client,socket={sock}"
-    elif kind == "ism":
-        vdev_a = vdev_b = f"net_ism0,fabric=cmp-{tag},pair=cmp"
-    a = TestPmd(f"tx{tag}", plugins, vdev_a, "0,1", 0, env=env, extra_eal=list(eal_a))
-    if kind == "vfio":
-        # the vfio port waits for a HELLO (peer=any): tell the other its GID
-        m = a.wait(r"gid ([0-9a-f]{16}) on vfio_ism", 20)
-        if m is None:
-            a.quit()
-            raise TestPmdError("the vfio port did not come up:\n" + a.output()[-1500:])
-        vdev_b = vdev_b.replace("peer=any", f"peer=0x{m.group(1)}")
-    b = TestPmd(f"rx{tag}", plugins, vdev_b, "0,1", 1)
-    try:
-        if not (a.ready() and b.ready() and b.link_up() and a.link_up()):
-            raise TestPmdError(f"{kind}: link not up:\n{a.output()[-1500:]}")
-        b.cmd("set fwd rxonly")
-        b.cmd("start", r"packet forwarding")
-        a.cmd(f"set txpkts {size}")
-        a.cmd("set fwd txonly")
-        a.cmd("start", r"packet forwarding")
-        time.sleep(0.5)
-        s0, t0 = b.stats()["rx_packets"], time.monotonic()
-        x0 = a.xstats() if kind == "vfio" else {}
-        time.sleep(seconds)
-        s1, t1 = b.stats()["rx_packets"], time.monotonic()
-        x1 = a.xstats() if kind == "vfio" else {}
-        a.cmd("stop", r"Done|Telling cores")
-        time.sleep(0.3)
-        b.cmd("stop", r"Done|Telling cores")
-        sa, sb = a.stats(), b.stats()
-        pps = (s1 - s0) / (t1 - t0)
-        res = {"pps": pps, "lost": sa["tx_packets"] - sb["rx_packets"],
-               "cmd_tx": a.cmdline, "cmd_rx": b.cmdline}
-        if x1:
-            res["stores_per_s"] = (x1["tx_stores"] - x0["tx_stores"]) / (t1 - t0)
-        return res
-    finally:
-        a.quit()
-        b.quit()
+def pingpong(runs, pmd, size, secs):
+    rows, cmd = runs.ism_perf(["--mode", "pingpong", "--sizes", str(size)], pmd, secs)
+    return rows[0]["p50_us"], cmd
 
 
-def by_size(rows, size):
-    for r in rows:
-        if r["size"] == size:
-            return r
+def copy(runs, mode, size, secs):
+    rows, cmd = runs.ism_perf(["--mode", mode, "--sizes", str(size)], None, secs)
+    return rows[0]["gbytes_per_s"], cmd
+
+
+def testpmd(runs, kind, size, secs):
+    r = runs.testpmd_rate(size, kind, secs)
+    return r["pps"], f"{r['cmd_tx']} | {r['cmd_rx']}"
+
+
+# key, short label, title, unit scale, ratio target, better, against
+# memif (False: a bound), the two sides (each: runs, seconds -> value, cmd)
+POINTS = [
+    ("stream_64", "stream 64", "stream 64 B, ism-perf (Mpps)", 1e6, 1.3, "higher", True,
+     lambda r, s: stream(r, "ism", 64, "ops_per_s", s),
+     lambda r, s: stream(r, "memif", 64, "ops_per_s", s)),
+    ("stream_1500", "stream 1500", "stream 1500 B, ism-perf (Gbit/s)", 1, 1.5, "higher", True,
+     lambda r, s: stream(r, "ism", 1500, "gbits_per_s", s),
+     lambda r, s: stream(r, "memif", 1500, "gbits_per_s", s)),
+    ("testpmd_64", "testpmd 64", "stream 64 B, testpmd pair (Mpps)", 1e6, 1.3, "higher", True,
+     lambda r, s: testpmd(r, "ism", 64, s), lambda r, s: testpmd(r, "memif", 64, s)),
+    ("testpmd_1500", "testpmd 1500", "stream 1500 B, testpmd pair (Mpps)", 1e6, 1.5, "higher",
+     True, lambda r, s: testpmd(r, "ism", 1500, s), lambda r, s: testpmd(r, "memif", 1500, s)),
+    ("stream_9000", "9000 / memcpy", "stream 9000 B vs memcpy (GB/s)", 1, 0.6, "higher", False,
+     lambda r, s: stream(r, "ism", 9000, "gbytes_per_s", s),
+     lambda r, s: copy(r, "memcpy", 9000, s)),
+    ("rtt_64", "rtt p50 64", "round trip p50 64 B (us)", 1, 1.0, "lower", True,
+     lambda r, s: pingpong(r, "ism", 64, s), lambda r, s: pingpong(r, "memif", 64, s)),
+    ("rtt_1500", "rtt p50 1500", "round trip p50 1500 B (us)", 1, 1.0, "lower", True,
+     lambda r, s: pingpong(r, "ism", 1500, s), lambda r, s: pingpong(r, "memif", 1500, s)),
+    ("store_4096", "store / memcpy", "store loop 4096 B vs memcpy (GB/s)", 1, 0.9, "higher",
+     False, lambda r, s: copy(r, "store", 4096, s), lambda r, s: copy(r, "memcpy", 4096, s)),
+]
+
+TARGET_TEXT = {
+    "stream_64": ">= 1.3x net_memif Mpps at 64 B, ism-perf stream",
+    "stream_1500": ">= 1.5x net_memif Gbit/s at 1500 B, ism-perf stream",
+    "testpmd_64": ">= 1.3x net_memif Mpps at 64 B, testpmd pair",
+    "testpmd_1500": ">= 1.5x net_memif Gbit/s at 1500 B, testpmd pair",
+    "stream_9000": ">= 0.6x single-core memcpy at 9000 B",
+    "rtt_64": "round trip p50 <= net_memif's at 64 B",
+    "rtt_1500": "round trip p50 <= net_memif's at 1500 B",
+    "store_4096": "store loop >= 0.9x memcpy at 4096 B",
+}
+
+
+def attempt(runs, side, seconds, tries=3):
+    """One run of a side; a run that fails to set up (a link that does not
+    come up on a loaded machine) is tried again, then given up."""
+    for t in range(tries):
+        try:
+            return side(runs, seconds)
+        except Exception as e:  # noqa: BLE001 - said, retried, then raised
+            if t + 1 == tries:
+                raise
+            runs.say(f"  (run failed, again: {str(e).splitlines()[0]})")
     return None
+
+
+def measure_point(runs, point, args):
+    key, short, title, scale, target, better, memif, side_a, side_b = point
+    pairs, cmds = [], {}
+    for i in range(args.warmup_pairs + args.pairs):
+        a, cmds["a"] = attempt(runs, side_a, args.seconds)
+        b, cmds["b"] = attempt(runs, side_b, args.seconds)
+        kept = i >= args.warmup_pairs
+        runs.say(f"  {key:13} pair {i - args.warmup_pairs + 1 if kept else 'warm-up'}: "
+                 f"{a / scale:9.3f} / {b / scale:9.3f} = {a / b:6.3f}")
+        if kept:
+            pairs.append({"a": a, "b": b, "ratio": a / b, "t": time.time()})
+    ratios = [p["ratio"] for p in pairs]
+    s = perf_stats.summary(ratios)
+    verdict = perf_stats.point_verdict(s, better) if memif else (
+        "not decided" if perf_stats.crosses(s, target) else
+        ("above the bound's share" if s["q1"] > target else "below the bound's share"))
+    status = perf_stats.target_status(s, target, better, memif)
+    runs.say(f"  {key:13} median {s['median']:.3f}x, IQR {s['q1']:.3f}..{s['q3']:.3f}, "
+             f"min..max {s['min']:.3f}..{s['max']:.3f}: {verdict}; target {status}")
+    return {"key": key, "short": short, "title": title, "scale": scale, "target": target,
+            "better": better, "against": "net_memif" if memif else "memcpy",
+            "pairs": pairs, "summary": s, "verdict": verdict, "status": status,
+            "favour": perf_stats.sign_count(ratios, better) if memif else
+            sum(1 for x in ratios if x >= target),
+            "commands": cmds}
+
+
+def instructions(runs, args):
+    sizes = [64, 1500, 9000]
+    ins = {"count": args.count, "sizes": sizes, "stream": {"ism": {}, "memif": {}},
+           "memif_refuses": {"9000": "refused (MTU 1500)"}}
+    for pmd in ("ism", "memif"):
+        for size in sizes:
+            if pmd == "memif" and size > 1500:
+                continue
+            e = runs.stream_ir(pmd, size, args.count)
+            runs.say(f"  {pmd:5} {size:5} B: TX {e['tx_ir']:8.1f} Ir/frame, RX "
+                     f"{e['rx_ir']:8.1f} (burst {e['rx_burst_ir']:.1f} + free "
+                     f"{e['rx_free_ir']:.1f})")
+            ins["stream"][pmd][str(size)] = e
+    for mode in ("store", "memcpy"):
+        e = runs.copy_ir(mode, 4096, args.count)
+        e["size"], e["count"] = 4096, args.count
+        runs.say(f"  {mode:6} 4096 B: {e['per_kib']:.1f} Ir/KiB")
+        ins[mode] = e
+    return ins
+
+
+def ir_targets(ins):
+    """The instruction-count targets: deterministic, so met or missed."""
+    out, missed = [], set()
+    for size in ins["sizes"]:
+        i, m = ins["stream"]["ism"].get(str(size)), ins["stream"]["memif"].get(str(size))
+        if i is None or m is None:
+            continue
+        ok = i["rx_ir"] < m["rx_ir"]
+        out.append({"target": f"RX instructions per frame below net_memif's at {size} B",
+                    "measured": f"{i['rx_ir']:.0f} vs {m['rx_ir']:.0f} "
+                                f"({i['rx_ir'] / m['rx_ir']:.2f}x)",
+                    "status": "met" if ok else "missed"})
+        if not ok:
+            missed.add((size, "rx"))
+        if size == 64:
+            ok = i["tx_ir"] < m["tx_ir"]
+            out.append({"target": "TX instructions per frame below net_memif's at 64 B",
+                        "measured": f"{i['tx_ir']:.0f} vs {m['tx_ir']:.0f} "
+                                    f"({i['tx_ir'] / m['tx_ir']:.2f}x)",
+                        "status": "met" if ok else "missed"})
+            if not ok:
+                missed.add((size, "tx"))
+    ins["profiles"] = [{"size": s, "count": ins["count"], "side": side,
+                        "profile": ins["stream"]["ism"][str(s)][f"{side}_profile"],
+                        "memif": ins["stream"]["memif"][str(s)][f"{side}_profile"]}
+                       for s, side in sorted(missed)]
+    return out
+
+
+def vfio(runs, args):
+    sizes = [64, 1500, 9000]
+    v = {"sizes": sizes, "stream": {},
+         "frames_per_store_max": {str(s): STORE / (REC_HDR + -(-s // REC_ALIGN) * REC_ALIGN)
+                                  for s in sizes}}
+    # the store loop: median of three runs by us per store, per size
+    store_sizes = [64, 1500, 4096, 9000]
+    runs3 = [runs.vfio_store(store_sizes, args.seconds) for _ in range(3)]
+    rows = []
+    for k in range(len(store_sizes)):
+        ranked = sorted((r[0]["results"][k] for r in runs3), key=lambda x: x["us_per_store"])
+        row = dict(ranked[1])
+        row["us_per_store_runs"] = [x["us_per_store"] for x in ranked]
+        rows.append(row)
+    v["store"] = {"rows": rows, "command": runs3[0][1], "emulation": runs3[0][0]["emulation"]}
+    for row in rows:
+        runs.say(f"  store {row['size']:5} B: {row['us_per_store']:.3f} us per store, "
+                 f"{row['stores'] / row['moves']:.2f} stores per move")
+    tree = os.path.join(args.build, "test/emu/vfio-ism-emu-tree")
+    preload = os.path.abspath(os.path.join(args.build, "test/emu/libvfio_ism_emu.so"))
+    if not (os.path.exists(tree) and os.path.exists(preload)):
+        v["stream_skipped"] = "the LD_PRELOAD emulation is not built"
+        return v
+    root = subprocess.run([tree, "0000:00:01.0"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    fabric = f"cmpv-{PID}"
+    env = {"VFIO_ISM_SYSFS_ROOT": root, "VFIO_ISM_EMU_FABRIC": fabric, "LD_PRELOAD": preload}
+    dev = "bus=vfio_ism,addr=0000:00:01.0/class=eth/driver=net_ism,peer=any"
+    try:
+        for size in sizes:
+            app = ["--mbuf-size=9300", "--max-pkt-len=9018"] if size > 1500 else []
+            try:
+                r = runs.testpmd_rate(size, "vfio", args.seconds, env=env,
+                                      vdev_b=f"net_ism0,fabric={fabric},peer=any",
+                                      eal_a=["-a", dev, "--log-level", "pmd.net.ism:info"],
+                                      app=app)
+            except Exception as e:  # noqa: BLE001 - reported, the rest goes on
+                v["stream"][str(size)] = {"error": str(e).splitlines()[0]}
+                runs.say(f"  vfio  {size:5} B: failed: {e}")
+                continue
+            v["stream"][str(size)] = r
+            runs.say(f"  vfio  {size:5} B: {r['pps'] / 1e6:.2f} Mpps, "
+                     f"{r['stores'] / max(r['packets'], 1):.3f} pwrites per frame")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        remove_fabric(fabric)
+    return v
 
 
 def main():
@@ -127,7 +247,18 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
     ap.add_argument("--out", default="doc/guides/perf")
-    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--pairs", type=int, default=7, help="kept pairs per point (default 7)")
+    ap.add_argument("--warmup-pairs", type=int, default=1,
+                    help="pairs run first and thrown away (default 1)")
+    ap.add_argument("--seconds", type=float, default=1.0,
+                    help="measuring time of each run (default 1)")
+    ap.add_argument("--count", type=int, default=10000,
+                    help="frames (moves) per instruction count (default 10000)")
+    ap.add_argument("--only", metavar="KEYS",
+                    help="comma-separated points to measure: " +
+                    ",".join(p[0] for p in POINTS))
+    ap.add_argument("--no-callgrind", action="store_true", help="no instruction counts")
+    ap.add_argument("--no-vfio", action="store_true", help="no vfio planning figure")
     ap.add_argument("--from-json", metavar="FILE",
                     help="measure nothing: write the table and chart of FILE")
     args = ap.parse_args()
@@ -135,187 +266,60 @@ def main():
     if args.from_json:
         with open(args.from_json, encoding="utf-8") as f:
             report = json.load(f)
-        write_rst(report, os.path.join(args.out, "results.rst"))
-        chart(report, os.path.join(args.out, "results.png"))
+        perf_report.write_rst(report, os.path.join(args.out, "results.rst"))
+        perf_report.chart(report, os.path.join(args.out, "results.png"))
         return 0
-    secs = args.seconds
+    if args.pairs < 1 or args.warmup_pairs < 0 or args.seconds <= 0 or args.count < 1:
+        ap.error("--pairs and --count need at least 1, --seconds more than 0")
+    if not args.no_callgrind and shutil.which("valgrind") is None:
+        ap.error("valgrind is not installed (apt-get install valgrind), or say --no-callgrind")
+    only = set(args.only.split(",")) if args.only else None
+    if only and only - {p[0] for p in POINTS}:
+        ap.error(f"unknown points: {','.join(sorted(only - {p[0] for p in POINTS}))}")
+    t0 = time.time()
     report = {"machine": f"{platform.node()} {platform.machine()} "
                          f"{os.cpu_count()} cpus, {platform.platform()}",
               "dpdk": subprocess.run(["pkg-config", "--modversion", "libdpdk"],
                                      capture_output=True, text=True).stdout.strip(),
               "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-              "commands": {}}
-
-    print("1. memcpy and the store loop", flush=True)
-    sizes = "64,256,1024,2048,4096,1048576"
-    report["memcpy"], report["commands"]["memcpy"] = ism_perf(
-        args.build, ["--mode", "memcpy", "--sizes", sizes], [], "memcpy", secs)
-    report["store"], report["commands"]["store"] = ism_perf(
-        args.build, ["--mode", "store", "--sizes", sizes], [], "store", secs)
-
-    print("2. stream between two ports of one process", flush=True)
-    ism_vdevs = [f"net_ism0,fabric=cmp-{os.getpid()},pair=s",
-                 f"net_ism1,fabric=cmp-{os.getpid()},pair=s"]
-    sock = f"/run/ism-perf-{os.getpid()}.sock"
-    memif_vdevs = [f"net_memif0,role=server,socket={sock}",
-                   f"net_memif1,role=client,socket={sock}"]
-    report["stream_ism"], report["commands"]["stream_ism"] = ism_perf(
-        args.build, ["--mode", "stream", "--sizes", "64,128,512,1500,9000,mix"],
-        ism_vdevs, "sism", secs)
-    report["stream_memif"], report["commands"]["stream_memif"] = ism_perf(
-        args.build, ["--mode", "stream", "--sizes", "64,128,512,1500,mix"],
-        memif_vdevs, "smemif", secs)
-
-    print("3. round-trip latency", flush=True)
-    report["pingpong_ism"], report["commands"]["pingpong_ism"] = ism_perf(
-        args.build, ["--mode", "pingpong"], ism_vdevs, "pism", secs)
-    report["pingpong_memif"], report["commands"]["pingpong_memif"] = ism_perf(
-        args.build, ["--mode", "pingpong"], memif_vdevs, "pmemif", secs)
-
-    print("4. two dpdk-testpmd processes, txonly -> rxonly", flush=True)
-    report["testpmd"] = {}
-    for size in (64, 1500):
-        for kind in ("ism", "memif"):
-            r = testpmd_rate(args.build, size, kind, secs)
-            report["testpmd"][f"{kind}_{size}"] = r
-            print(f"  {kind:5} {size:5} bytes: {r['pps'] / 1e6:7.2f} Mpps", flush=True)
-
-    print("5. net_ism on the emulated ism_vfio_pci interface (pwrite per store)", flush=True)
-    tree = os.path.join(args.build, "test/emu/vfio-ism-emu-tree")
-    preload = os.path.abspath(os.path.join(args.build, "test/emu/libvfio_ism_emu.so"))
-    if os.path.exists(tree) and os.path.exists(preload):
-        root = subprocess.run([tree, "0000:00:01.0"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-        fabric = f"cmpv-{os.getpid()}"
-        env = {"VFIO_ISM_SYSFS_ROOT": root, "VFIO_ISM_EMU_FABRIC": fabric,
-               "LD_PRELOAD": preload}
-        # the vfio side sends; it pairs with whoever says HELLO first
-        dev = "bus=vfio_ism,addr=0000:00:01.0/class=eth/driver=net_ism,peer=any"
-        report["vfio"] = {}
-        for size in (64, 1500):
-            r = testpmd_rate(args.build, size, "vfio", secs, env=env,
-                             vdev_b=f"net_ism0,fabric={fabric},peer=any",
-                             eal_a=["-a", dev, "--log-level", "pmd.net.ism:info"])
-            report["vfio"][f"vfio_{size}"] = r
-            print(f"  vfio  {size:5} bytes: {r['pps'] / 1e6:7.2f} Mpps, "
-                  f"{r.get('stores_per_s', 0) / 1e6:.2f} M stores/s", flush=True)
-
-    # the fabrics and interrupt FIFOs this run made (all named with our pid)
-    model_dir = os.environ.get("ISM_MODEL_DIR", "/dev/shm")
-    for path in glob.glob(os.path.join(model_dir, f"ism-fabric.*-{os.getpid()}*")):
-        os.unlink(path)
-    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=2)
-    write_rst(report, os.path.join(args.out, "results.rst"))
-    chart(report, os.path.join(args.out, "results.png"))
-    print(f"wrote {args.out}/results.json, results.rst, results.png")
-    return 0
-
-
-def spread(row):
-    """min..max of a row's runs, in millions."""
-    if not row or "runs" not in row:
-        return "-"
-    return f"{min(row['runs']) / 1e6:.1f}..{max(row['runs']) / 1e6:.1f}"
-
-
-def ratio(a, b):
-    return f"{a / b:.2f}x" if a and b else "n/a"
-
-
-def write_rst(r, path):
-    L = []
-    L.append(".. This file is generated by devtools/perf_compare.py; do not edit.\n")
-    L.append(f"Measured {r['date']} on {r['machine']}, DPDK {r['dpdk']}. "
-             "ism-perf figures are the median of three runs.\n")
-    L.append(".. table:: Store loop vs memcpy (one core, 1 MiB target, GB/s)\n")
-    L.append("    ========== ========= ========= ==========")
-    L.append("    bytes      memcpy    store     store/cpy")
-    L.append("    ========== ========= ========= ==========")
-    for m in r["memcpy"]:
-        s = by_size(r["store"], m["size"])
-        L.append(f"    {m['size']:<10} {m['gbytes_per_s']:<9.2f} {s['gbytes_per_s']:<9.2f} "
-                 f"{ratio(s['gbytes_per_s'], m['gbytes_per_s']):<10}")
-    L.append("    ========== ========= ========= ==========\n")
-    L.append(".. table:: ethdev stream, two ports of one process (receiver; median, "
-             "and the three runs' range)\n")
-    L.append("    ====== ========== ============= ========== ============= ======== ========== ========== ========== ==========")
-    L.append("    bytes  ism Mpps   ism range     memif Mpps memif range   ratio    ism Gbit/s memif Gb/s ratio      ism/memcpy")
-    L.append("    ====== ========== ============= ========== ============= ======== ========== ========== ========== ==========")
-    mem4k = by_size(r["memcpy"], 4096)["gbytes_per_s"]
-    for s in r["stream_ism"]:
-        m = by_size(r["stream_memif"], s["size"])
-        mp, mg = (m["ops_per_s"], m["gbits_per_s"]) if m else (0, 0)
-        L.append(f"    {str(s['size']):<6} {s['ops_per_s'] / 1e6:<10.2f} {spread(s):<13} "
-                 f"{(mp / 1e6 if m else 0):<10.2f} {spread(m):<13} {ratio(s['ops_per_s'], mp):<8} "
-                 f"{s['gbits_per_s']:<10.2f} {mg:<10.2f} {ratio(s['gbits_per_s'], mg):<10} "
-                 f"{ratio(s['gbits_per_s'] / 8, mem4k):<10}")
-    L.append("    ====== ========== ============= ========== ============= ======== ========== ========== ========== ==========\n")
-    L.append(".. table:: Round trips, two ports of one process (microseconds)\n")
-    L.append("    ====== ====== ======== ======== ========== ======== ========")
-    L.append("    PMD    bytes  p50      p99      p99.9      max      lost")
-    L.append("    ====== ====== ======== ======== ========== ======== ========")
-    for kind in ("ism", "memif"):
-        for p in r[f"pingpong_{kind}"]:
-            L.append(f"    {kind:<6} {p['size']:<6} {p['p50_us']:<8.2f} {p['p99_us']:<8.2f} "
-                     f"{p['p999_us']:<10.2f} {p['max_us']:<8.2f} {p['lost']:<8}")
-    L.append("    ====== ====== ======== ======== ========== ======== ========\n")
-    L.append(".. table:: Two dpdk-testpmd processes, txonly -> rxonly (receiver, Mpps)\n")
-    L.append("    ====== ========== ========== ========")
-    L.append("    bytes  net_ism    net_memif  ratio")
-    L.append("    ====== ========== ========== ========")
-    for size in (64, 1500):
-        i, m = r["testpmd"][f"ism_{size}"]["pps"], r["testpmd"][f"memif_{size}"]["pps"]
-        L.append(f"    {size:<6} {i / 1e6:<10.2f} {m / 1e6:<10.2f} {ratio(i, m):<8}")
-    L.append("    ====== ========== ========== ========\n")
-    if "vfio" in r:
-        L.append(".. table:: net_ism TX through the emulated ism_vfio_pci (one pwrite per store)\n")
-        L.append("    ====== ========== ============== ==================")
-        L.append("    bytes  Mpps       M stores/s     us per store (max)")
-        L.append("    ====== ========== ============== ==================")
-        for size in (64, 1500):
-            v = r["vfio"][f"vfio_{size}"]
-            sps = v.get("stores_per_s", 0)
-            L.append(f"    {size:<6} {v['pps'] / 1e6:<10.2f} {sps / 1e6:<14.2f} "
-                     f"{(1e6 / sps if sps else 0):<18.3f}")
-        L.append("    ====== ========== ============== ==================\n")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(L))
-
-
-def chart(r, path):
+              "settings": {"pairs": args.pairs, "warmup_pairs": args.warmup_pairs,
+                           "seconds": args.seconds, "cores": CORES,
+                           "pinning": "ism-perf: main lcore 0 receives/pings, worker 1 "
+                                      "sends/echoes; testpmd: sender forwards on 1, "
+                                      "receiver on 0; callgrind: lcore 0 alone",
+                           "decided_by": "interquartile range of the per-pair ratios"},
+              "points": [], "targets": []}
+    runs = Runs(args.build)
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("perf_compare: python3-matplotlib missing: no chart", file=sys.stderr)
-        return
-    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
-    labels = [str(s["size"]) for s in r["stream_ism"]]
-    ism = [s["ops_per_s"] / 1e6 for s in r["stream_ism"]]
-    memif = []
-    for s in r["stream_ism"]:
-        m = by_size(r["stream_memif"], s["size"])
-        memif.append(m["ops_per_s"] / 1e6 if m else 0)
-    x = range(len(labels))
-    ax[0].bar([i - 0.2 for i in x], ism, 0.4, label="net_ism")
-    ax[0].bar([i + 0.2 for i in x], memif, 0.4, label="net_memif")
-    ax[0].set_xticks(list(x), labels)
-    ax[0].set_xlabel("frame bytes")
-    ax[0].set_ylabel("Mpps at the receiver")
-    ax[0].set_title("ethdev stream, one process, two lcores")
-    ax[0].legend()
-    sizes = [str(m["size"]) for m in r["memcpy"]]
-    ax[1].plot(sizes, [m["gbytes_per_s"] for m in r["memcpy"]], "o-", label="memcpy")
-    ax[1].plot(sizes, [s["gbytes_per_s"] for s in r["store"]], "s-", label="ism_move (model)")
-    ax[1].set_xlabel("bytes per copy / move")
-    ax[1].set_ylabel("GB/s")
-    ax[1].set_title("store loop vs memcpy, one core")
-    ax[1].legend()
-    fig.suptitle(f"dpdk-ism, {r['date']}, ratios matter, not absolutes")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+        print("1. interleaved pairs", flush=True)
+        for point in POINTS:
+            if only and point[0] not in only:
+                continue
+            p = measure_point(runs, point, args)
+            report["points"].append(p)
+            s = p["summary"]
+            report["targets"].append({
+                "target": TARGET_TEXT[p["key"]],
+                "measured": f"{s['median']:.2f}x (IQR {s['q1']:.2f}..{s['q3']:.2f}, "
+                            f"min..max {s['min']:.2f}..{s['max']:.2f})",
+                "status": p["status"]})
+        if not args.no_callgrind:
+            print("2. instruction counts (callgrind)", flush=True)
+            report["instructions"] = instructions(runs, args)
+            report["targets"] += ir_targets(report["instructions"])
+        if not args.no_vfio:
+            print("3. lib/ism's vfio transport on the emulated ism_vfio_pci", flush=True)
+            report["vfio"] = vfio(runs, args)
+    finally:
+        runs.cleanup()
+    report["elapsed_s"] = time.time() - t0
+    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1)
+    perf_report.write_rst(report, os.path.join(args.out, "results.rst"))
+    perf_report.chart(report, os.path.join(args.out, "results.png"))
+    print(f"wrote {args.out}/results.json, results.rst, results.png "
+          f"({report['elapsed_s'] / 60:.1f} min)")
+    return 0
 
 
 if __name__ == "__main__":
