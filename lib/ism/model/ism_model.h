@@ -37,6 +37,16 @@
  * other attached process releases them and sends a GID event (type 1, code
  * ISM_EVCODE_GID_DISABLED) to every function that ever shared a DMB with
  * them, in either direction; an orderly close sends the same event.
+ *
+ * Lifecycle: the first attach creates the fabric file; the orderly close
+ * of the last function (dead ones do not count) removes it and its FIFO
+ * directory, unless an attach asked to keep it (keep, ISM_MODEL_KEEP) or
+ * the closing process does not own the file. A process attaching while
+ * the last one detaches never ends up on the removed file: it attaches to
+ * the next fabric of the name, which it or another attach creates. When
+ * the last process dies instead, the file stays: ism_model_fabric_list()
+ * shows it stale and ism_model_fabric_remove() removes it (ism-ctl
+ * fabric rm --stale).
  */
 
 #include <stddef.h>
@@ -74,6 +84,12 @@ struct ism_model_opts {
 				 * share_group, other bits never */
 	int share_group;	/* nonzero: share with group share_gid */
 	gid_t share_gid;
+	int keep;		/* nonzero: the fabric stays when its last
+				 * function detaches, until it is removed
+				 * (ism_model_fabric_remove()); sticky: one
+				 * such attach keeps it for good. Also
+				 * ISM_MODEL_KEEP=1 in the environment, for
+				 * programs that pass no options */
 };
 
 /* Attach a new function to fabric @name, creating the fabric if needed.
@@ -81,7 +97,8 @@ struct ism_model_opts {
 int ism_model_attach(const char *name, const struct ism_model_opts *opts,
 		     struct ism_transport **tp);
 
-/* Remove the fabric file (attached processes keep their mapping). */
+/* Remove the fabric file (attached processes keep their mapping); no
+ * checks: ism_model_fabric_remove() is the careful one. */
 int ism_model_unlink(const char *name);
 
 /* Path of the fabric file for @name; returns -ENAMETOOLONG/-EINVAL. */
@@ -108,6 +125,91 @@ struct ism_model_stat {
 };
 /* Statistics of fabric @name (attaching no function). */
 int ism_model_stat(const char *name, struct ism_model_stat *st);
+
+/*
+ * Fabrics seen from outside, for tools: what is in the fabric directory
+ * (ISM_MODEL_DIR, else /dev/shm), without attaching a function or
+ * mapping a file. Other users create files there too: an entry named
+ * like a fabric is reported for what it is and never followed, and
+ * nothing but a fabric file of the caller is ever removed.
+ */
+enum ism_model_fabric_state {
+	ISM_MODEL_FABRIC_LIVE,		/* a function of a live process */
+	ISM_MODEL_FABRIC_STALE,		/* no live function: only functions
+					 * of processes that died, or none */
+	ISM_MODEL_FABRIC_OTHER_VERSION,	/* a fabric of another layout
+					 * version: functions not shown */
+	ISM_MODEL_FABRIC_DAMAGED,	/* fabric magic, but a corrupted
+					 * header or a truncated file */
+	ISM_MODEL_FABRIC_UNREADABLE,	/* this user cannot open it */
+	ISM_MODEL_FABRIC_NOT_FABRIC,	/* a symbolic link, not a regular
+					 * file, or no fabric in it */
+};
+
+struct ism_model_fabric_fn {
+	unsigned int slot;
+	uint64_t gid;
+	pid_t pid;			/* as the attaching process saw it */
+	int alive;			/* its process holds the function */
+	char label[ISM_TRANSPORT_LABEL_MAX + 1];
+};
+
+struct ism_model_fabric_info {
+	char name[ISM_MODEL_NAME_MAX + 1];
+	char path[256];
+	enum ism_model_fabric_state state;
+	uid_t uid;			/* of the entry (never followed) */
+	gid_t gid;
+	mode_t mode;			/* type and permission bits */
+	uint64_t size;			/* file size */
+	uint64_t allocated;		/* bytes the filesystem holds for it */
+	uint32_t version;		/* layout version; 0 when unknown */
+	int kept;			/* an attach asked to keep it */
+	uint64_t heap_size;
+	uint64_t attaches;		/* since creation */
+	uint64_t reaps;
+	/* Functions in the fabric: for the current layout version, every
+	 * one (fn[0..functions-1]); for another version only @live, from
+	 * the record locks that functions hold. */
+	unsigned int functions;
+	unsigned int live;
+	struct ism_model_fabric_fn fn[ISM_MODEL_MAX_FUNCTIONS];
+	char why[160];			/* what is wrong with it, or "" */
+};
+
+/* "live", "stale", "other-version", "damaged", "unreadable",
+ * "not-a-fabric". */
+const char *ism_model_fabric_state_name(enum ism_model_fabric_state s);
+
+/* Describe the entry for fabric @name: 0, -ENOENT when there is none, or
+ * -EINVAL/-ENAMETOOLONG for a bad name. Other entries are described, not
+ * failed: see info->state. */
+int ism_model_fabric_info(const char *name, struct ism_model_fabric_info *info);
+
+/* Call @cb for every entry of the fabric directory named like a fabric
+ * (ism-fabric.NAME, FIFO directories left out), in no order; a nonzero
+ * return of @cb stops and is returned. 0, or -errno when the directory
+ * cannot be read. */
+typedef int (*ism_model_fabric_cb)(void *arg,
+				   const struct ism_model_fabric_info *info);
+int ism_model_fabric_list(ism_model_fabric_cb cb, void *arg);
+
+/*
+ * Remove fabric @name and its FIFO directory, retired under the fabric
+ * lock as by the last detach (a process attaching meanwhile gets a new
+ * fabric). Refused while a live function is attached, unless @force: its
+ * processes then go on with the removed file among themselves, and new
+ * attaches see none of them. Only a regular file of the caller with the
+ * fabric magic is removed; a fabric of another layout version or a
+ * damaged one too, when no function holds it. Returns 0, or
+ *   -ENOENT   no such entry
+ *   -ELOOP    a symbolic link (not followed, not removed)
+ *   -EPERM    not a regular file, or another user's
+ *   -EPROTO   not a fabric
+ *   -EBUSY    live functions are attached (without @force)
+ *   -ETIMEDOUT  the fabric lock was not free within 5 s (without @force)
+ */
+int ism_model_fabric_remove(const char *name, int force);
 
 /* The GID of a model transport's function. */
 uint64_t ism_model_gid(const struct ism_transport *t);

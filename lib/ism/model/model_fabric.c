@@ -42,10 +42,18 @@ sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
+const char *
+fab_dir(void)
+{
+	const char *dir = getenv("ISM_MODEL_DIR");
+
+	return dir == NULL || dir[0] == '\0' ? ISM_MODEL_DEFAULT_DIR : dir;
+}
+
 int
 ism_model_path(const char *name, char *buf, size_t len)
 {
-	const char *dir = getenv("ISM_MODEL_DIR");
+	const char *dir = fab_dir();
 	size_t n = name != NULL ? strlen(name) : 0;
 	int w;
 
@@ -57,8 +65,6 @@ ism_model_path(const char *name, char *buf, size_t len)
 			return -EINVAL;
 	if (name[0] == '.')
 		return -EINVAL;
-	if (dir == NULL || dir[0] == '\0')
-		dir = ISM_MODEL_DEFAULT_DIR;
 	w = snprintf(buf, len, "%s/ism-fabric.%s", dir, name);
 	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
 }
@@ -253,41 +259,56 @@ out:
 	return rc;
 }
 
-static int
-fab_validate(const char *path, const struct model_hdr *h, off_t st_size)
+enum hdr_problem
+fab_header_problem(const struct model_hdr *h, uint64_t file_size)
 {
-	if (memcmp(h->magic, MODEL_MAGIC, sizeof(h->magic)) != 0) {
-		ISM_ERR("model: %s is not an ISM fabric (bad magic); remove it or pick another fabric name",
-			path);
-		return -EPROTO;
-	}
-	if (h->version != MODEL_VERSION) {
-		ISM_ERR("model: %s has fabric version %u, this library speaks %u; detach all users and remove it",
-			path, h->version, MODEL_VERSION);
-		return -EPROTONOSUPPORT;
-	}
+	if (memcmp(h->magic, MODEL_MAGIC, sizeof(h->magic)) != 0)
+		return HDR_MAGIC;
+	if (h->version != MODEL_VERSION)
+		return HDR_VERSION;
 	if (h->checksum != hdr_checksum(h) || h->hdr_size != sizeof(*h) ||
 	    h->max_slots != ISM_MODEL_MAX_FUNCTIONS ||
-	    h->slot_size != sizeof(struct model_slot)) {
-		ISM_ERR("model: %s: fabric header is corrupted; remove the file", path);
-		return -EBADMSG;
-	}
-	if ((uint64_t)st_size != h->file_size) {
-		ISM_ERR("model: %s is %lld bytes, its header says %llu: truncated or corrupted; remove the file",
-			path, (long long)st_size,
-			(unsigned long long)h->file_size);
-		return -EBADMSG;
-	}
+	    h->slot_size != sizeof(struct model_slot))
+		return HDR_CORRUPT;
+	if (file_size != h->file_size)
+		return HDR_SIZE;
 	if (h->slots_off < sizeof(*h) ||
 	    h->owner_off < h->slots_off +
 		(uint64_t)ISM_MODEL_MAX_FUNCTIONS * sizeof(struct model_slot) ||
 	    h->heap_off < h->owner_off + h->heap_pages ||
 	    h->heap_off % ISM_DMB_BOUNDARY != 0 ||
-	    h->heap_off + h->heap_pages * MODEL_PAGE != h->file_size) {
-		ISM_ERR("model: %s: fabric layout is inconsistent; remove the file", path);
+	    h->heap_off + h->heap_pages * MODEL_PAGE != h->file_size)
+		return HDR_LAYOUT;
+	return HDR_OK;
+}
+
+static int
+fab_validate(const char *path, const struct model_hdr *h, off_t st_size)
+{
+	switch (fab_header_problem(h, (uint64_t)st_size)) {
+	case HDR_OK:
+		return 0;
+	case HDR_MAGIC:
+		ISM_ERR("model: %s is not an ISM fabric (bad magic); remove it or pick another fabric name",
+			path);
+		return -EPROTO;
+	case HDR_VERSION:
+		ISM_ERR("model: %s has fabric version %u, this library speaks %u; detach all users and remove it",
+			path, h->version, MODEL_VERSION);
+		return -EPROTONOSUPPORT;
+	case HDR_CORRUPT:
+		ISM_ERR("model: %s: fabric header is corrupted; remove the file", path);
 		return -EBADMSG;
+	case HDR_SIZE:
+		ISM_ERR("model: %s is %lld bytes, its header says %llu: truncated or corrupted; remove the file",
+			path, (long long)st_size,
+			(unsigned long long)h->file_size);
+		return -EBADMSG;
+	case HDR_LAYOUT:
+		break;
 	}
-	return 0;
+	ISM_ERR("model: %s: fabric layout is inconsistent; remove the file", path);
+	return -EBADMSG;
 }
 
 /*
@@ -390,6 +411,12 @@ fail:
 	return rc;
 }
 
+bool
+fab_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
 /* The registered mapping of @path, if it still maps the same file. */
 static struct model_fabric *
 registry_find(const char *path)
@@ -400,7 +427,7 @@ registry_find(const char *path)
 		if (strcmp(f->path, path) != 0)
 			continue;
 		if (lstat(path, &now) == 0 && fstat(f->fd, &mapped) == 0 &&
-		    now.st_ino == mapped.st_ino && now.st_dev == mapped.st_dev)
+		    fab_same_file(&now, &mapped))
 			return f;
 	}
 	return NULL;
@@ -496,7 +523,7 @@ fab_put(struct model_fabric *f)
 }
 
 static int
-record_lock(struct model_fabric *f, short type, off_t byte, int cmd)
+fd_record_lock(int fd, short type, off_t byte, int cmd)
 {
 	struct flock fl = {
 		.l_type = type,
@@ -505,19 +532,23 @@ record_lock(struct model_fabric *f, short type, off_t byte, int cmd)
 		.l_len = 1,
 	};
 
-	return fcntl(f->fd, cmd, &fl) < 0 ? -errno : 0;
+	return fcntl(fd, cmd, &fl) < 0 ? -errno : 0;
 }
 
-int
-fab_lock(struct model_fabric *f)
+static int
+record_lock(struct model_fabric *f, short type, off_t byte, int cmd)
+{
+	return fd_record_lock(f->fd, type, byte, cmd);
+}
+
+/* The command lock's record lock, waiting up to MODEL_LOCK_TIMEOUT_MS. */
+static int
+fd_cmd_lock(int fd, const char *path)
 {
 	int waited_us = 0, rc;
 
-	if (fab_cut(f))
-		return -EIO;
-	pthread_mutex_lock(&f->cmd_lock);
 	for (;;) {
-		rc = record_lock(f, F_WRLCK, MODEL_LOCK_CMD, F_SETLK);
+		rc = fd_record_lock(fd, F_WRLCK, MODEL_LOCK_CMD, F_SETLK);
 		if (rc == 0)
 			return 0;
 		if (rc != -EAGAIN && rc != -EACCES && rc != -EINTR)
@@ -529,9 +560,22 @@ fab_lock(struct model_fabric *f)
 		sleep_us(200);
 		waited_us += 200;
 	}
-	pthread_mutex_unlock(&f->cmd_lock);
 	ISM_ERR("model: %s: cannot take the fabric command lock: %s (a stopped process holds it?)",
-		f->path, strerror(-rc));
+		path, strerror(-rc));
+	return rc;
+}
+
+int
+fab_lock(struct model_fabric *f)
+{
+	int rc;
+
+	if (fab_cut(f))
+		return -EIO;
+	pthread_mutex_lock(&f->cmd_lock);
+	rc = fd_cmd_lock(f->fd, f->path);
+	if (rc < 0)
+		pthread_mutex_unlock(&f->cmd_lock);
 	return rc;
 }
 
@@ -540,6 +584,56 @@ fab_unlock(struct model_fabric *f)
 {
 	record_lock(f, F_UNLCK, MODEL_LOCK_CMD, F_SETLK);
 	pthread_mutex_unlock(&f->cmd_lock);
+}
+
+int
+fab_peek_begin(const char *path, const struct stat *lst, int flags,
+	       struct fab_peek *p)
+{
+	struct stat st;
+
+	p->f = NULL;
+	pthread_mutex_lock(&registry_lock);
+	for (struct model_fabric *f = registry; f != NULL; f = f->next) {
+		if (fstat(f->fd, &st) == 0 && fab_same_file(&st, lst)) {
+			p->f = f;
+			p->fd = f->fd;
+			return 0;
+		}
+	}
+	p->fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (p->fd < 0) {
+		int rc = -errno;
+
+		pthread_mutex_unlock(&registry_lock);
+		return rc;
+	}
+	return 0;
+}
+
+void
+fab_peek_end(struct fab_peek *p)
+{
+	if (p->f == NULL)
+		close(p->fd);
+	p->fd = -1;
+	p->f = NULL;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+int
+fab_peek_lock(struct fab_peek *p, const char *path)
+{
+	return p->f != NULL ? fab_lock(p->f) : fd_cmd_lock(p->fd, path);
+}
+
+void
+fab_peek_unlock(struct fab_peek *p)
+{
+	if (p->f != NULL)
+		fab_unlock(p->f);
+	else
+		fd_record_lock(p->fd, F_UNLCK, MODEL_LOCK_CMD, F_SETLK);
 }
 
 int
@@ -564,6 +658,114 @@ fab_slot_alive(struct model_fabric *f, unsigned int slot)
 	if (fcntl(f->fd, F_GETLK, &fl) < 0)
 		return true;	/* cannot tell: never reap on doubt */
 	return fl.l_type != F_UNLCK;
+}
+
+bool
+fab_keep_env(void)
+{
+	const char *env = getenv("ISM_MODEL_KEEP");
+
+	return env != NULL && env[0] != '\0' && strcmp(env, "0") != 0;
+}
+
+/* Whether the name still leads to the file this process has open. */
+static bool
+fab_at_path(struct model_fabric *f)
+{
+	struct stat now, mine;
+
+	return lstat(f->path, &now) == 0 && fstat(f->fd, &mine) == 0 &&
+		fab_same_file(&now, &mine);
+}
+
+/*
+ * Attach and the statistics need a fabric that is not on its way out. A
+ * file retired between our open and our lock is gone from its name by
+ * the time we hold the lock (the remover unlinks it before it unlocks):
+ * let it go and open the name again, which finds the next fabric or
+ * makes one, as every other process that lost the same race does. A
+ * retired file still at its name lost its remover mid-way (it died
+ * between the mark and the unlink): the mark is void and is cleared.
+ */
+int
+fab_get_locked(const char *name, const struct ism_model_opts *opts,
+	       bool create, struct model_fabric **fp)
+{
+	struct model_fabric *f;
+	int rc;
+
+	for (int tries = 0; ; tries++) {
+		rc = fab_get(name, opts, create, &f);
+		if (rc < 0)
+			return rc;
+		rc = fab_lock(f);
+		if (rc < 0) {
+			fab_put(f);
+			return rc;
+		}
+		if (!__atomic_load_n(&f->hdr->retired, __ATOMIC_ACQUIRE)) {
+			*fp = f;
+			return 0;
+		}
+		if (fab_at_path(f)) {
+			ISM_WARN("model: %s: a process removing the fabric stopped half-way; using it",
+				 f->path);
+			__atomic_store_n(&f->hdr->retired, 0, __ATOMIC_RELEASE);
+			*fp = f;
+			return 0;
+		}
+		fab_unlock(f);
+		fab_put(f);
+		if (tries >= 1000) {
+			ISM_ERR("model: %s: the fabric was removed under %d attaches in a row; try again",
+				name, tries + 1);
+			return -EAGAIN;
+		}
+		ISM_DEBUG("model: %s: the fabric was removed meanwhile; opening it again",
+			  name);
+		sleep_us(tries < 10 ? 0 : 100);
+	}
+}
+
+/*
+ * The last function out removes the fabric, under the fabric lock: its
+ * FIFO directory first, so that no later fabric of the name ever shares
+ * it with this one (a new file can only be linked once this one left the
+ * name), then the file. Dead functions left do not hold the fabric; they
+ * are released here. Only the owner of the file removes it (/dev/shm is
+ * sticky): a shared fabric whose last function is another member's stays
+ * for its owner or ism-ctl fabric rm.
+ */
+void
+fab_retire_unused(struct model_fabric *f)
+{
+	struct stat st;
+
+	if (__atomic_load_n(&f->hdr->keep, __ATOMIC_ACQUIRE))
+		return;
+	for (unsigned int s = 0; s < ISM_MODEL_MAX_FUNCTIONS; s++) {
+		uint32_t state = __atomic_load_n(&f->slots[s].state,
+						 __ATOMIC_ACQUIRE);
+
+		if (state == SLOT_REAPING ||
+		    (state == SLOT_ACTIVE && !fab_slot_alive(f, s)))
+			reap_slot(f, s);
+		if (f->slots[s].state != SLOT_FREE)
+			return;
+	}
+	if (fstat(f->fd, &st) < 0 || st.st_nlink == 0 ||
+	    st.st_uid != geteuid() || !fab_at_path(f))
+		return;
+	__atomic_store_n(&f->hdr->retired, 1, __ATOMIC_SEQ_CST);
+	perm_dir_remove(f->path, st.st_uid);
+	if (unlink(f->path) < 0) {
+		ISM_WARN("model: %s: the last function detached but the file cannot be removed: %s; ism-ctl fabric rm removes it",
+			 f->path, strerror(errno));
+		__atomic_store_n(&f->hdr->retired, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	ISM_DEBUG("model: %s: the last function detached; fabric removed",
+		  f->path);
 }
 
 int

@@ -27,7 +27,8 @@
 #include "ism_model.h"
 
 #define MODEL_MAGIC		"ISMFABRC"
-#define MODEL_VERSION		2u	/* 2: ieq_unread beside ieq_next */
+#define MODEL_VERSION		3u	/* 2: ieq_unread beside ieq_next,
+					 * 3: retired and keep */
 /* What QUERY_INFO reports as the device's version: the command set, not
  * the fabric file's layout. */
 #define MODEL_DEVICE_VERSION	1u
@@ -98,6 +99,12 @@ struct model_hdr {
 	uint64_t gid_gen;
 	uint64_t attaches;
 	uint64_t reaps;
+	/* Set under the fabric lock by whoever removes the file (the last
+	 * function's detach, ism_model_fabric_remove()): a process that
+	 * opened the file before it went finds the mark once it holds the
+	 * lock, and opens the name again. */
+	uint32_t retired;
+	uint32_t keep;		/* an attach asked to keep the fabric */
 };
 
 /* One mapping of a fabric in this process, shared by its functions. */
@@ -182,9 +189,46 @@ fab_heap_ptr(struct model_fabric *f, uint64_t heap_off, uint64_t len)
 }
 
 /* model_fabric.c */
+enum hdr_problem {
+	HDR_OK,
+	HDR_MAGIC,		/* not a fabric */
+	HDR_VERSION,		/* another layout version */
+	HDR_CORRUPT,		/* the checksummed fields */
+	HDR_SIZE,		/* the file is not as long as the header says */
+	HDR_LAYOUT,		/* the parts do not fit */
+};
+enum hdr_problem fab_header_problem(const struct model_hdr *h,
+				    uint64_t file_size);
+/* The fabric directory: ISM_MODEL_DIR, else ISM_MODEL_DEFAULT_DIR. */
+const char *fab_dir(void);
 int fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 	    struct model_fabric **fp);
 void fab_put(struct model_fabric *f);
+/* fab_get() and fab_lock() of a fabric that is not retired; returns with
+ * the fabric locked. */
+int fab_get_locked(const char *name, const struct ism_model_opts *opts,
+		   bool create, struct model_fabric **fp);
+/* Under the fabric lock, after a function was released: remove the
+ * fabric if no function is left and nobody asked to keep it. */
+void fab_retire_unused(struct model_fabric *f);
+/* Whether the environment asks to keep fabrics (ISM_MODEL_KEEP). */
+bool fab_keep_env(void);
+/* A descriptor of the file at @path for a look from outside (list, info,
+ * remove): the one of this process's mapping when it maps that file (a
+ * close of any other descriptor would drop its record locks), else a new
+ * one. In-process attaches wait until fab_peek_end(). */
+struct fab_peek {
+	int fd;
+	struct model_fabric *f;		/* the mapping lent, or NULL */
+};
+int fab_peek_begin(const char *path, const struct stat *lst, int flags,
+		   struct fab_peek *p);
+void fab_peek_end(struct fab_peek *p);
+/* The command lock on a peeked file: fab_lock() on a mapping, else the
+ * record lock alone, with the same patience. */
+int fab_peek_lock(struct fab_peek *p, const char *path);
+void fab_peek_unlock(struct fab_peek *p);
+bool fab_same_file(const struct stat *a, const struct stat *b);
 int fab_lock(struct model_fabric *f);
 void fab_unlock(struct model_fabric *f);
 int fab_hold_slot(struct model_fabric *f, unsigned int slot, bool hold);

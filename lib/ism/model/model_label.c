@@ -61,21 +61,18 @@ ism_model_stat(const char *name, struct ism_model_stat *st)
 	struct model_fabric *f;
 	int rc;
 
-	rc = fab_get(name, NULL, false, &f);
+	rc = fab_get_locked(name, NULL, false, &f);
 	if (rc < 0)
 		return rc;
 	memset(st, 0, sizeof(*st));
-	rc = fab_lock(f);
-	if (rc == 0) {
-		for (unsigned int s = 0; s < ISM_MODEL_MAX_FUNCTIONS; s++)
-			st->functions += f->slots[s].state == SLOT_ACTIVE;
-		st->heap_pages = f->hdr->heap_pages;
-		for (uint64_t p = 0; p < f->hdr->heap_pages; p++)
-			st->heap_pages_used += f->owner[p] != 0;
-		st->attaches = f->hdr->attaches;
-		st->reaps = f->hdr->reaps;
-		fab_unlock(f);
-	}
+	for (unsigned int s = 0; s < ISM_MODEL_MAX_FUNCTIONS; s++)
+		st->functions += f->slots[s].state == SLOT_ACTIVE;
+	st->heap_pages = f->hdr->heap_pages;
+	for (uint64_t p = 0; p < f->hdr->heap_pages; p++)
+		st->heap_pages_used += f->owner[p] != 0;
+	st->attaches = f->hdr->attaches;
+	st->reaps = f->hdr->reaps;
+	fab_unlock(f);
 	fab_put(f);
-	return rc;
+	return 0;
 }

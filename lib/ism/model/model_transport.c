@@ -132,6 +132,7 @@ model_close(struct ism_transport *t)
 	if (fab_lock(f) == 0) {
 		reap_slot(f, fn->slot);
 		fab_hold_slot(f, fn->slot, false);
+		fab_retire_unused(f);
 		fab_unlock(f);
 	} else {
 		fab_hold_slot(f, fn->slot, false);
@@ -181,14 +182,11 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 	fn = calloc(1, sizeof(*fn));
 	if (fn == NULL)
 		return -ENOMEM;
-	rc = fab_get(name, opts, true, &f);
+	rc = fab_get_locked(name, opts, true, &f);
 	if (rc < 0) {
 		free(fn);
 		return rc;
 	}
-	rc = fab_lock(f);
-	if (rc < 0)
-		goto put;
 	slot = take_free_slot(f);
 	if (slot < 0) {
 		rc = slot;
@@ -220,6 +218,8 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 	}
 	__atomic_store_n(&sl->state, SLOT_ACTIVE, __ATOMIC_RELEASE);
 	f->hdr->attaches++;
+	if ((opts != NULL && opts->keep) || fab_keep_env())
+		__atomic_store_n(&f->hdr->keep, 1, __ATOMIC_RELEASE);
 	fab_unlock(f);
 
 	fn->fab = f;
@@ -234,7 +234,6 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 
 unlock:
 	fab_unlock(f);
-put:
 	fab_put(f);
 	free(fn);
 	return rc;
