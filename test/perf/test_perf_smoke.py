@@ -4,11 +4,13 @@
 each runs for a moment and must produce sane, loss-free results. TAP."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "devtools"))
 from tap import Tap  # noqa: E402
+from perf_runs import Runs  # noqa: E402
 
 tap = Tap()
 
@@ -45,8 +47,50 @@ tap.check(all(r["lost"] == 0 and r["bad"] == 0 for r in rows), "stream lost noth
 rows = run("pingpong", ["--sizes", "64"], pair)
 tap.check(len(rows) == 1 and rows[0]["count"] > 0 and rows[0]["p50_us"] > 0,
       "pingpong measured round trips")
+# --count: the fixed amount of work the instruction counts stand on
+N = 3000
+rows = run("stream", ["--sizes", "64,1500,9000", "--count", str(N)], pair)
+tap.check(len(rows) == 3 and all(r["count"] == N and r["lost"] == 0 and r["bad"] == 0
+                                 for r in rows),
+          f"stream --count {N}: exactly {N} frames at each size, intact")
+sock = f"/run/ism-perf-smoke-{os.getpid()}.sock"
+memif = [f"net_memif0,role=server,socket={sock}", f"net_memif1,role=client,socket={sock}"]
+rows = run("stream", ["--sizes", "64", "--count", str(N)], memif)
+tap.check(len(rows) == 1 and rows[0]["count"] == N and rows[0]["lost"] == 0,
+          f"stream --count {N} on net_memif: exactly {N} frames")
+rows = run("store", ["--sizes", "64,4096", "--count", "1000"])
+tap.check(len(rows) == 2 and all(r["moves"] == 1000 for r in rows), "store --count 1000: 1000 moves")
+rows = run("memcpy", ["--sizes", "9000", "--count", "1000"])
+tap.check(len(rows) == 1 and rows[0]["count"] == 1000, "memcpy --count 1000: 1000 copies")
+r = subprocess.run([PERF, "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+                    "--file-prefix", f"smoke-cnt-{os.getpid()}", "--",
+                    "--mode", "pingpong", "--count", "10"], capture_output=True, text=True)
+tap.check(r.returncode != 0 and "--count is for" in r.stderr, "--count refused where the work is not fixed")
+
+# the instruction counts of perf_compare.py: found by name, and the same twice
+if shutil.which("valgrind") and shutil.which("callgrind_annotate"):
+    runs = Runs(os.path.dirname(os.path.abspath(PLUGINS)), verbose=False)
+    try:
+        a, b = (runs.stream_ir("ism", 64, 2000) for _ in range(2))
+    except RuntimeError as e:
+        tap.diag(e)
+        a = b = {"tx_ir": 0, "rx_ir": 0, "rx_burst_ir": 0, "rx_free_ir": 0}
+    finally:
+        runs.cleanup()
+    tap.check(a["tx_ir"] > 50 and a["rx_burst_ir"] > 50 and a["rx_free_ir"] > 0,
+              f"callgrind counts both sides of net_ism: TX {a['tx_ir']:.1f}, "
+              f"RX {a['rx_ir']:.1f} instructions per frame")
+    same = a["tx_ir"] > 0 and all(abs(a[k] - b[k]) <= 0.01 * a[k] for k in ("tx_ir", "rx_ir"))
+    tap.check(same, f"the count is deterministic: TX {a['tx_ir']:.2f} / {b['tx_ir']:.2f}, "
+                    f"RX {a['rx_ir']:.2f} / {b['rx_ir']:.2f}")
+else:
+    for _ in range(2):
+        tap.n += 1
+        print(f"ok {tap.n} # SKIP valgrind is not installed: no instruction counts")
+
 r = subprocess.run([PERF, "--help"], capture_output=True, text=True)
-tap.check(r.returncode == 0 and "--mode" in r.stdout, "--help lists the options")
+tap.check(r.returncode == 0 and "--mode" in r.stdout and "--count N" in r.stdout,
+          "--help lists the options")
 r = subprocess.run([PERF, "--no-huge", "-m", "256", "--no-pci", "-l", "0",
                     "--file-prefix", f"smoke-bad-{os.getpid()}", "--",
                     "--mode", "bogus"], capture_output=True, text=True)
