@@ -5,7 +5,8 @@
 /*
  * ism-ctl: look at and try out the ISM functions of this machine through
  * lib/ism's vfio transport, with libc alone (it runs on IBM Z, where DPDK
- * does not). One file per command; this header is what they share.
+ * does not); and the fabrics of the software model (fabric). One file per
+ * command; this header is what they share.
  */
 
 #include <getopt.h>
@@ -50,7 +51,7 @@ struct ctl_cmd {
 };
 
 extern const struct ctl_cmd ctl_cmd_list, ctl_cmd_info, ctl_cmd_ping,
-	ctl_cmd_stat;
+	ctl_cmd_stat, ctl_cmd_fabric;
 
 /* Print "ism-ctl: " and the message to stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

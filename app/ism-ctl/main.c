@@ -11,6 +11,7 @@
 
 static const struct ctl_cmd *const commands[] = {
 	&ctl_cmd_list, &ctl_cmd_info, &ctl_cmd_ping, &ctl_cmd_stat,
+	&ctl_cmd_fabric,
 };
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -39,10 +40,12 @@ static const char common_help[] =
 
 static const char exit_help[] =
 	"Exit status:\n"
-	"  0  success (list: a function is usable; ping: the GID is reachable)\n"
+	"  0  success (list: a function is usable; ping: the GID is reachable;\n"
+	"     fabric rm: every fabric named or stale removed)\n"
 	"  1  bad command line\n"
 	"  2  not usable as it is, or refused: not an ISM function, wrong or no driver,\n"
-	"     no IOMMU group, no permission on the device nodes, in use elsewhere\n"
+	"     no IOMMU group, no permission on the device nodes, in use elsewhere;\n"
+	"     fabric rm: live, not found, not yours, not a fabric\n"
 	"  3  the device or the kernel failed a request\n"
 	"  4  ping: the GID is not reachable\n";
 
@@ -60,7 +63,9 @@ usage(FILE *f)
 			 commands[i]->args);
 		fprintf(f, "  %-20s %s\n", syn, commands[i]->summary);
 	}
-	fprintf(f, "\nADDR is a PCI address, DDDD:BB:DD.F (BB:DD.F for domain 0);\n"
+	fprintf(f, "\nADDR is a PCI address, DDDD:BB:DD.F (BB:DD.F for domain 0). fabric is\n"
+		"about the software model of the device (libism_model: fabric files in\n"
+		"$ISM_MODEL_DIR, else /dev/shm), not hardware.\n"
 		"'" CTL_PROG " COMMAND --help' describes a command.\n\n"
 		"Options:\n%s\n%s", common_help, exit_help);
 }
@@ -188,7 +193,7 @@ main(int argc, char **argv)
 	}
 	cmd = find_command(argv[optind]);
 	if (cmd == NULL) {
-		ctl_err("no command '%s'; the commands are list, info, ping and stat (see --help)",
+		ctl_err("no command '%s'; the commands are list, info, ping, stat and fabric (see --help)",
 			argv[optind]);
 		return CTL_EXIT_USAGE;
 	}
