@@ -54,14 +54,20 @@ usage(FILE *f)
 {
 	fprintf(f, "Usage: " CTL_PROG " [OPTIONS] COMMAND [ARGS] [OPTIONS]\n"
 		"Look at and try out the ISM functions of this machine that the kernel's\n"
-		ISM_VFIO_KDRV " driver hands to user space (lib/ism, no DPDK).\n\n"
+		ISM_VFIO_KDRV " driver hands to user space (lib/ism, no DPDK), and the\n"
+		"fabrics of the software model.\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NR_COMMANDS; i++) {
 		char syn[64];
 
 		snprintf(syn, sizeof(syn), "%s %s", commands[i]->name,
 			 commands[i]->args);
-		fprintf(f, "  %-20s %s\n", syn, commands[i]->summary);
+		/* a long synopsis gets a line of its own */
+		if (strlen(syn) > 20)
+			fprintf(f, "  %s\n  %-20s %s\n", syn, "",
+				commands[i]->summary);
+		else
+			fprintf(f, "  %-20s %s\n", syn, commands[i]->summary);
 	}
 	fprintf(f, "\nADDR is a PCI address, DDDD:BB:DD.F (BB:DD.F for domain 0). fabric is\n"
 		"about the software model of the device (libism_model: fabric files in\n"
