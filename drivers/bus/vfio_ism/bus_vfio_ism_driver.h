@@ -26,6 +26,7 @@
 #include <sys/queue.h>
 
 #include <rte_common.h>
+#include <rte_compat.h>
 #include <rte_dev.h>
 #include <rte_pci.h>
 #include <dev_driver.h>
@@ -101,6 +102,7 @@ struct rte_vfio_ism_driver {
  *
  * @param drv  the driver; it must stay valid while registered
  */
+__rte_internal
 void rte_vfio_ism_register(struct rte_vfio_ism_driver *drv);
 /**
  * Remove a registered driver from the bus. Not thread-safe; the driver's
@@ -108,6 +110,7 @@ void rte_vfio_ism_register(struct rte_vfio_ism_driver *drv);
  *
  * @param drv  a driver passed to rte_vfio_ism_register()
  */
+__rte_internal
 void rte_vfio_ism_unregister(struct rte_vfio_ism_driver *drv);
 
 /**
@@ -135,6 +138,7 @@ RTE_PMD_EXPORT_NAME(nm, __COUNTER__)
  * @return 0; -EINVAL when @p dev is not probed; -ENODEV when the function
  *   is gone; -ENOMEM.
  */
+__rte_internal
 int rte_vfio_ism_transport_get(struct rte_vfio_ism_device *dev,
 			       struct ism_transport **tp);
 
@@ -145,6 +149,7 @@ int rte_vfio_ism_transport_get(struct rte_vfio_ism_device *dev,
  * @return the device, or NULL if @p t is not a vfio_ism transport (or its
  *   device was removed).
  */
+__rte_internal
 struct rte_vfio_ism_device *
 rte_vfio_ism_transport_device(const struct ism_transport *t);
 
@@ -154,6 +159,7 @@ rte_vfio_ism_transport_device(const struct ism_transport *t);
  * @param dev  any rte_device, or NULL
  * @return the device, or NULL if @p dev is NULL or on another bus.
  */
+__rte_internal
 struct rte_vfio_ism_device *rte_vfio_ism_device_from(struct rte_device *dev);
 
 /** Counters of one probed device (all zero when not probed). */
@@ -172,6 +178,7 @@ struct rte_vfio_ism_stats {
  * @param dev  a device of the bus
  * @param[out] st  the counters; all zero when @p dev is not probed
  */
+__rte_internal
 void rte_vfio_ism_stats_get(const struct rte_vfio_ism_device *dev,
 			    struct rte_vfio_ism_stats *st);
 

@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include <rte_compat.h>
+
 #include "ism.h"
 
 #ifdef __cplusplus
@@ -28,6 +30,7 @@ extern "C" {
  * @param[out] gid  the function's GID
  * @return 0, or -ENODEV if @p port_id is not a net_ism port.
  */
+__rte_experimental
 int rte_pmd_ism_get_gid(uint16_t port_id, uint64_t *gid);
 
 /**
@@ -37,6 +40,7 @@ int rte_pmd_ism_get_gid(uint16_t port_id, uint64_t *gid);
  * @param[out] peer_gid  the peer's GID; 0 while no peer has been found
  * @return 0, or -ENODEV if @p port_id is not a net_ism port.
  */
+__rte_experimental
 int rte_pmd_ism_get_peer(uint16_t port_id, uint64_t *peer_gid);
 
 /**
@@ -51,6 +55,7 @@ int rte_pmd_ism_get_peer(uint16_t port_id, uint64_t *peer_gid);
  * @param port_id  an ethdev port
  * @return the device, or NULL if @p port_id is not a net_ism port.
  */
+__rte_experimental
 struct ism_dev *rte_pmd_ism_get_dev(uint16_t port_id);
 
 /**
@@ -63,6 +68,7 @@ struct ism_dev *rte_pmd_ism_get_dev(uint16_t port_id);
  *   the handshake has not delivered that DMB (yet), or @p queue_id is not
  *   a configured queue.
  */
+__rte_experimental
 int rte_pmd_ism_get_peer_dmb(uint16_t port_id, uint16_t queue_id,
 			     struct ism_rdmb *dmb);
 
