@@ -33,7 +33,8 @@ class TestPmd:
                "-l", lcores, "--main-lcore", str(main_lcore),
                "--no-huge", "-m", "512", "--no-pci",
                "--file-prefix", f"ism-{name}-{os.getpid()}",
-               "-d", plugin_dir, *(["--vdev", vdev] if vdev else []), *extra_eal,
+               *(["-d", plugin_dir] if plugin_dir else []),
+               *(["--vdev", vdev] if vdev else []), *extra_eal,
                "--", "-i", "--total-num-mbufs=16384", *extra_app]
         self.prefix = f"ism-{name}-{os.getpid()}"
         self.cmdline = " ".join(cmd[3:])
