@@ -19,7 +19,9 @@ an RST report.
    at 64 and 1500 bytes and the two-testpmd pair at the same sizes (net_ism
    vs net_memif), the stream at 9000 bytes against single-core memcpy of
    9000-byte copies, round-trip p50 at 64 and 1500 bytes (ism-perf
-   pingpong), and the store loop at 4096 bytes against memcpy.
+   pingpong), and the store loop at 4096 bytes against memcpy. The runs
+   of a pair are grouped (GROUPS): one ism-perf process measures all the
+   sizes of its side in turn, one testpmd pair both of its sizes.
 2. Instruction counts, which noise cannot move: ism-perf --count under
    valgrind --tool=callgrind, collecting only inside its perf_tx_burst,
    perf_rx_burst and perf_rx_free (the PMD's TX, its RX and the release of
@@ -35,6 +37,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -47,48 +50,58 @@ from perf_runs import CORES, PID, Runs, remove_fabric  # noqa: E402
 REC_HDR, REC_ALIGN, STORE = 8, 8, 4096	# drivers/net/ism/ism_ring.h, one PCISTB
 
 
-def stream(runs, pmd, size, field, secs):
-    rows, cmd = runs.ism_perf(["--mode", "stream", "--sizes", str(size)], pmd, secs)
-    return rows[0][field], cmd
+def perf_run(mode, sizes, pmd=None):
+    """A side of a group: one ism-perf run, its rows by size."""
+    def run(runs, secs):
+        rows, cmd = runs.ism_perf(["--mode", mode, "--sizes", ",".join(map(str, sizes))],
+                                  pmd, secs)
+        return {r["size"]: r for r in rows}, cmd
+    return run
 
 
-def pingpong(runs, pmd, size, secs):
-    rows, cmd = runs.ism_perf(["--mode", "pingpong", "--sizes", str(size)], pmd, secs)
-    return rows[0]["p50_us"], cmd
+def testpmd_run(kind, sizes):
+    def run(runs, secs):
+        res = runs.testpmd_rates(sizes, kind, secs)
+        first = res[sizes[0]]
+        return res, f"{first['cmd_tx']} | {first['cmd_rx']}"
+    return run
 
 
-def copy(runs, mode, size, secs):
-    rows, cmd = runs.ism_perf(["--mode", mode, "--sizes", str(size)], None, secs)
-    return rows[0]["gbytes_per_s"], cmd
+# A group is a list of runs made back to back, in this order, once per
+# pair; each of its points is the ratio of two of them at one size. The
+# points of a group share its runs (a process measures all its sizes in
+# turn), which halves the process starts of a run of the script.
+GROUPS = [
+    ("stream", [("ism", perf_run("stream", [64, 1500, 9000], "ism")),
+                ("memif", perf_run("stream", [64, 1500], "memif")),
+                ("memcpy", perf_run("memcpy", [4096, 9000])),
+                ("store", perf_run("store", [4096]))]),
+    ("testpmd", [("ism", testpmd_run("ism", [64, 1500])),
+                 ("memif", testpmd_run("memif", [64, 1500]))]),
+    ("rtt", [("ism", perf_run("pingpong", [64, 1500], "ism")),
+             ("memif", perf_run("pingpong", [64, 1500], "memif"))]),
+]
 
-
-def testpmd(runs, kind, size, secs):
-    r = runs.testpmd_rate(size, kind, secs)
-    return r["pps"], f"{r['cmd_tx']} | {r['cmd_rx']}"
-
-
-# key, short label, title, unit scale, ratio target, better, against
-# memif (False: a bound), the two sides (each: runs, seconds -> value, cmd)
+# key, group, short label, title, unit scale, target, better, against
+# memif (False: a bound), (run, size, field) of net_ism's side and of the
+# other
 POINTS = [
-    ("stream_64", "stream 64", "stream 64 B, ism-perf (Mpps)", 1e6, 1.3, "higher", True,
-     lambda r, s: stream(r, "ism", 64, "ops_per_s", s),
-     lambda r, s: stream(r, "memif", 64, "ops_per_s", s)),
-    ("stream_1500", "stream 1500", "stream 1500 B, ism-perf (Gbit/s)", 1, 1.5, "higher", True,
-     lambda r, s: stream(r, "ism", 1500, "gbits_per_s", s),
-     lambda r, s: stream(r, "memif", 1500, "gbits_per_s", s)),
-    ("testpmd_64", "testpmd 64", "stream 64 B, testpmd pair (Mpps)", 1e6, 1.3, "higher", True,
-     lambda r, s: testpmd(r, "ism", 64, s), lambda r, s: testpmd(r, "memif", 64, s)),
-    ("testpmd_1500", "testpmd 1500", "stream 1500 B, testpmd pair (Mpps)", 1e6, 1.5, "higher",
-     True, lambda r, s: testpmd(r, "ism", 1500, s), lambda r, s: testpmd(r, "memif", 1500, s)),
-    ("stream_9000", "9000 / memcpy", "stream 9000 B vs memcpy (GB/s)", 1, 0.6, "higher", False,
-     lambda r, s: stream(r, "ism", 9000, "gbytes_per_s", s),
-     lambda r, s: copy(r, "memcpy", 9000, s)),
-    ("rtt_64", "rtt p50 64", "round trip p50 64 B (us)", 1, 1.0, "lower", True,
-     lambda r, s: pingpong(r, "ism", 64, s), lambda r, s: pingpong(r, "memif", 64, s)),
-    ("rtt_1500", "rtt p50 1500", "round trip p50 1500 B (us)", 1, 1.0, "lower", True,
-     lambda r, s: pingpong(r, "ism", 1500, s), lambda r, s: pingpong(r, "memif", 1500, s)),
-    ("store_4096", "store / memcpy", "store loop 4096 B vs memcpy (GB/s)", 1, 0.9, "higher",
-     False, lambda r, s: copy(r, "store", 4096, s), lambda r, s: copy(r, "memcpy", 4096, s)),
+    ("stream_64", "stream", "stream 64", "stream 64 B, ism-perf (Mpps)", 1e6, 1.3, "higher",
+     True, ("ism", 64, "ops_per_s"), ("memif", 64, "ops_per_s")),
+    ("stream_1500", "stream", "stream 1500", "stream 1500 B, ism-perf (Gbit/s)", 1, 1.5,
+     "higher", True, ("ism", 1500, "gbits_per_s"), ("memif", 1500, "gbits_per_s")),
+    ("testpmd_64", "testpmd", "testpmd 64", "stream 64 B, testpmd pair (Mpps)", 1e6, 1.3,
+     "higher", True, ("ism", 64, "pps"), ("memif", 64, "pps")),
+    ("testpmd_1500", "testpmd", "testpmd 1500", "stream 1500 B, testpmd pair (Mpps)", 1e6,
+     1.5, "higher", True, ("ism", 1500, "pps"), ("memif", 1500, "pps")),
+    ("stream_9000", "stream", "9000 / memcpy", "stream 9000 B vs memcpy (GB/s)", 1, 0.6,
+     "higher", False, ("ism", 9000, "gbytes_per_s"), ("memcpy", 9000, "gbytes_per_s")),
+    ("rtt_64", "rtt", "rtt p50 64", "round trip p50 64 B (us)", 1, 1.0, "lower", True,
+     ("ism", 64, "p50_us"), ("memif", 64, "p50_us")),
+    ("rtt_1500", "rtt", "rtt p50 1500", "round trip p50 1500 B (us)", 1, 1.0, "lower", True,
+     ("ism", 1500, "p50_us"), ("memif", 1500, "p50_us")),
+    ("store_4096", "stream", "store / memcpy", "store loop 4096 B vs memcpy (GB/s)", 1, 0.9,
+     "higher", False, ("store", 4096, "gbytes_per_s"), ("memcpy", 4096, "gbytes_per_s")),
 ]
 
 TARGET_TEXT = {
@@ -116,17 +129,30 @@ def attempt(runs, side, seconds, tries=3):
     return None
 
 
-def measure_point(runs, point, args):
-    key, short, title, scale, target, better, memif, side_a, side_b = point
-    pairs, cmds = [], {}
+def measure_group(runs, group, points, args):
+    """The pairs of one group: its runs in order, --warmup-pairs + --pairs
+    times; the first ones thrown away."""
+    needed = {p[8][0] for p in points} | {p[9][0] for p in points}
+    sides = [(side, run) for side, run in group[1] if side in needed]
+    pairs = {p[0]: [] for p in points}
+    cmds = {}
     for i in range(args.warmup_pairs + args.pairs):
-        a, cmds["a"] = attempt(runs, side_a, args.seconds)
-        b, cmds["b"] = attempt(runs, side_b, args.seconds)
+        got = {}
+        for side, run in sides:
+            got[side], cmds[side] = attempt(runs, run, args.seconds)
         kept = i >= args.warmup_pairs
-        runs.say(f"  {key:13} pair {i - args.warmup_pairs + 1 if kept else 'warm-up'}: "
-                 f"{a / scale:9.3f} / {b / scale:9.3f} = {a / b:6.3f}")
-        if kept:
-            pairs.append({"a": a, "b": b, "ratio": a / b, "t": time.time()})
+        for p in points:
+            key, scale, (ra, sa, fa), (rb, sb, fb) = p[0], p[4], p[8], p[9]
+            a, b = got[ra][sa][fa], got[rb][sb][fb]
+            runs.say(f"  {key:13} pair {i - args.warmup_pairs + 1 if kept else 'warm-up'}: "
+                     f"{a / scale:9.3f} / {b / scale:9.3f} = {a / b:6.3f}")
+            if kept:
+                pairs[key].append({"a": a, "b": b, "ratio": a / b, "t": time.time()})
+    return [point_result(runs, p, pairs[p[0]], cmds) for p in points]
+
+
+def point_result(runs, point, pairs, cmds):
+    key, group, short, title, scale, target, better, memif, side_a, side_b = point
     ratios = [p["ratio"] for p in pairs]
     s = perf_stats.summary(ratios)
     verdict = perf_stats.point_verdict(s, better) if memif else (
@@ -135,12 +161,13 @@ def measure_point(runs, point, args):
     status = perf_stats.target_status(s, target, better, memif)
     runs.say(f"  {key:13} median {s['median']:.3f}x, IQR {s['q1']:.3f}..{s['q3']:.3f}, "
              f"min..max {s['min']:.3f}..{s['max']:.3f}: {verdict}; target {status}")
-    return {"key": key, "short": short, "title": title, "scale": scale, "target": target,
-            "better": better, "against": "net_memif" if memif else "memcpy",
-            "pairs": pairs, "summary": s, "verdict": verdict, "status": status,
+    return {"key": key, "group": group, "short": short, "title": title, "scale": scale,
+            "target": target, "better": better,
+            "against": "net_memif" if memif else "memcpy", "pairs": pairs, "summary": s,
+            "verdict": verdict, "status": status,
             "favour": perf_stats.sign_count(ratios, better) if memif else
             sum(1 for x in ratios if x >= target),
-            "commands": cmds}
+            "commands": {"net_ism": cmds[side_a[0]], "other": cmds[side_b[0]]}}
 
 
 def instructions(runs, args):
@@ -222,17 +249,17 @@ def vfio(runs, args):
     env = {"VFIO_ISM_SYSFS_ROOT": root, "VFIO_ISM_EMU_FABRIC": fabric, "LD_PRELOAD": preload}
     dev = "bus=vfio_ism,addr=0000:00:01.0/class=eth/driver=net_ism,peer=any"
     try:
-        for size in sizes:
-            app = ["--mbuf-size=9300", "--max-pkt-len=9018"] if size > 1500 else []
-            try:
-                r = runs.testpmd_rate(size, "vfio", args.seconds, env=env,
-                                      vdev_b=f"net_ism0,fabric={fabric},peer=any",
-                                      eal_a=["-a", dev, "--log-level", "pmd.net.ism:info"],
-                                      app=app)
-            except Exception as e:  # noqa: BLE001 - reported, the rest goes on
-                v["stream"][str(size)] = {"error": str(e).splitlines()[0]}
-                runs.say(f"  vfio  {size:5} B: failed: {e}")
-                continue
+        try:
+            # jumbo mbufs at every size, so that one pair of processes does all
+            res = runs.testpmd_rates(sizes, "vfio", args.seconds, env=env,
+                                     vdev_b=f"net_ism0,fabric={fabric},peer=any",
+                                     eal_a=["-a", dev, "--log-level", "pmd.net.ism:info"],
+                                     app=["--mbuf-size=9300", "--max-pkt-len=9018"])
+        except Exception as e:  # noqa: BLE001 - reported, the rest goes on
+            res = {}
+            v["stream_error"] = str(e).splitlines()[0]
+            runs.say(f"  vfio stream failed: {e}")
+        for size, r in res.items():
             v["stream"][str(size)] = r
             runs.say(f"  vfio  {size:5} B: {r['pps'] / 1e6:.2f} Mpps, "
                      f"{r['stores'] / max(r['packets'], 1):.3f} pwrites per frame")
@@ -255,8 +282,8 @@ def main():
     ap.add_argument("--count", type=int, default=10000,
                     help="frames (moves) per instruction count (default 10000)")
     ap.add_argument("--only", metavar="KEYS",
-                    help="comma-separated points to measure: " +
-                    ",".join(p[0] for p in POINTS))
+                    help="comma-separated points to measure (and the runs of their "
+                    "groups): " + ",".join(p[0] for p in POINTS))
     ap.add_argument("--no-callgrind", action="store_true", help="no instruction counts")
     ap.add_argument("--no-vfio", action="store_true", help="no vfio planning figure")
     ap.add_argument("--from-json", metavar="FILE",
@@ -276,6 +303,8 @@ def main():
     only = set(args.only.split(",")) if args.only else None
     if only and only - {p[0] for p in POINTS}:
         ap.error(f"unknown points: {','.join(sorted(only - {p[0] for p in POINTS}))}")
+    # a kill ends the run as an error does: fabrics and files removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("perf_compare: terminated"))
     t0 = time.time()
     report = {"machine": f"{platform.node()} {platform.machine()} "
                          f"{os.cpu_count()} cpus, {platform.platform()}",
@@ -292,11 +321,12 @@ def main():
     runs = Runs(args.build)
     try:
         print("1. interleaved pairs", flush=True)
-        for point in POINTS:
-            if only and point[0] not in only:
+        for group in GROUPS:
+            points = [p for p in POINTS if p[1] == group[0] and (not only or p[0] in only)]
+            if not points:
                 continue
-            p = measure_point(runs, point, args)
-            report["points"].append(p)
+            report["points"] += measure_group(runs, group, points, args)
+        for p in report["points"]:
             s = p["summary"]
             report["targets"].append({
                 "target": TARGET_TEXT[p["key"]],

@@ -93,8 +93,9 @@ def profile_lists(r):
             cell = []
             for prof in (p["profile"], p["memif"]):
                 e = prof[k] if k < len(prof) else None
+                # a blank first cell would continue the row above
                 cell += [f"{e['ir'] / p['count']:.1f}", f"{e['fn']} ({e['object']})"] if e \
-                    else ["", ""]
+                    else ["-", "-"]
             rows.append(cell)
         out += table(rows, ["ism Ir", "net_ism function", "memif Ir", "net_memif function"])
     return out
@@ -118,9 +119,10 @@ def vfio_tables(r):
     rows = []
     for size in v["sizes"]:
         s = v["stream"].get(str(size))
-        if s is None or "error" in s:
+        if s is None or not s.get("packets") or not s.get("stores"):
+            why = v.get("stream_error") or v.get("stream_skipped") or "nothing arrived"
             rows.append([size, "-", "-", "-", "-", f"{v['frames_per_store_max'][str(size)]:.2f}",
-                         (s or {}).get("error", "not run")[:60]])
+                         why[:60]])
             continue
         rows.append([size, f"{s['pps'] / 1e6:.2f}", f"{s['stores_per_s'] / 1e6:.2f}",
                      f"{s['stores'] / s['packets']:.3f}", f"{s['packets'] / s['stores']:.2f}",

@@ -92,11 +92,12 @@ class Runs:
 
     # -- two testpmd processes ------------------------------------------
 
-    def testpmd_rate(self, size, kind, seconds, env=None, vdev_a=None, vdev_b=None,
-                     eal_a=(), app=()):
-        """Two testpmd: a txonly -> b rxonly; the receiver's packets/s
-        (and the sender's stores/s where it is a vfio port)."""
-        tag = self.tag(f"{kind}{size}-")
+    def testpmd_rates(self, sizes, kind, seconds, env=None, vdev_a=None, vdev_b=None,
+                      eal_a=(), app=()):
+        """Two testpmd: a txonly -> b rxonly, each of @sizes in turn in the
+        same two processes; per size the receiver's packets/s (and the
+        sender's stores where it is a vfio port)."""
+        tag = self.tag(f"{kind}-")
         if kind == "memif":
             sock = f"/run/ism-perf-{tag}.sock"
             vdev_b = f"net_memif0,role=server,socket={sock}"
@@ -123,25 +124,28 @@ class Runs:
             if not (a.ready() and b.ready() and b.link_up() and a.link_up()):
                 raise TestPmdError(f"{kind}: link not up:\n{a.output()[-1500:]}")
             b.cmd("set fwd rxonly")
-            b.cmd("start", r"packet forwarding")
-            a.cmd(f"set txpkts {size}")
             a.cmd("set fwd txonly")
-            a.cmd("start", r"packet forwarding")
-            time.sleep(0.5)		# warm-up, not measured
-            s0, t0 = b.stats()["rx_packets"], time.monotonic()
-            x0 = a.xstats() if kind == "vfio" else {}
-            time.sleep(seconds)
-            s1, t1 = b.stats()["rx_packets"], time.monotonic()
-            x1 = a.xstats() if kind == "vfio" else {}
-            a.cmd("stop", r"Done|Telling cores")
-            time.sleep(0.3)
-            b.cmd("stop", r"Done|Telling cores")
-            res = {"pps": (s1 - s0) / (t1 - t0), "packets": s1 - s0,
-                   "cmd_tx": a.cmdline, "cmd_rx": b.cmdline}
-            if x1:
-                res["stores"] = x1["tx_stores"] - x0["tx_stores"]
-                res["stores_per_s"] = res["stores"] / (t1 - t0)
-            return res
+            out = {}
+            for size in sizes:
+                b.cmd("start", r"packet forwarding")
+                a.cmd(f"set txpkts {size}")
+                a.cmd("start", r"packet forwarding")
+                time.sleep(0.5)		# warm-up, not measured
+                s0, t0 = b.stats()["rx_packets"], time.monotonic()
+                x0 = a.xstats() if kind == "vfio" else {}
+                time.sleep(seconds)
+                s1, t1 = b.stats()["rx_packets"], time.monotonic()
+                x1 = a.xstats() if kind == "vfio" else {}
+                a.cmd("stop", r"Done|Telling cores")
+                time.sleep(0.3)
+                b.cmd("stop", r"Done|Telling cores")
+                res = {"pps": (s1 - s0) / (t1 - t0), "packets": s1 - s0,
+                       "cmd_tx": a.cmdline, "cmd_rx": b.cmdline}
+                if x1:
+                    res["stores"] = x1["tx_stores"] - x0["tx_stores"]
+                    res["stores_per_s"] = res["stores"] / (t1 - t0)
+                out[size] = res
+            return out
         finally:
             a.quit()
             if b is not None:
