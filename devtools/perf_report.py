@@ -94,7 +94,7 @@ def profile_lists(r):
             for prof in (p["profile"], p["memif"]):
                 e = prof[k] if k < len(prof) else None
                 # a blank first cell would continue the row above
-                cell += [f"{e['ir'] / p['count']:.1f}", f"{e['fn']} ({e['object']})"] if e \
+                cell += [f"{e['ir'] / p['count']:.1f}", f"{e['fn']} ({e['object']})" if e["object"] else e["fn"]] if e \
                     else ["-", "-"]
             rows.append(cell)
         out += table(rows, ["ism Ir", "net_ism function", "memif Ir", "net_memif function"])

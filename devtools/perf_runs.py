@@ -248,7 +248,8 @@ def annotate(path, inclusive):
     """{function: [Ir, object]} from callgrind_annotate, every function.
     A function with code inlined from headers has a line per file; in
     the inclusive listing the line naming its object is the whole, in the
-    self listing the lines add up."""
+    self listing each header's share is kept apart, as "function, inlined
+    from header" (rte_memcpy's SSE loop shows as what it is)."""
     cmd = ["callgrind_annotate", "--threshold=100",
            f"--inclusive={'yes' if inclusive else 'no'}", path]
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -260,6 +261,8 @@ def annotate(path, inclusive):
         ir, fn, obj = int(m.group(1).replace(",", "")), m.group(3), m.group(4)
         if inclusive and not obj:
             continue
+        if not obj:
+            fn = f"{fn}, inlined from {os.path.basename(m.group(2))}"
         have = out.setdefault(fn, [0, ""])
         have[0] += ir
         if obj:
