@@ -41,11 +41,11 @@ def run(cmd, **kw):
 
 
 def step_api(out):
+    dest = os.path.join(out, "api")
+    shutil.rmtree(dest, ignore_errors=True)     # never a stale reference
     doxygen = tool("doxygen", "doxygen")
     if doxygen is None:
         return False
-    dest = os.path.join(out, "api")
-    shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
     with open(DOXYFILE, encoding="utf-8") as f:
         conf = f.read()
