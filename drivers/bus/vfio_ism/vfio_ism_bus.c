@@ -89,7 +89,10 @@ probe_one(struct rte_vfio_ism_device *dev)
 	TAILQ_FOREACH(drv, &vfio_ism_bus.drivers, next) {
 		if (!id_match(drv->id_table, &dev->id))
 			continue;
-		rc = vfio_ism_hw_open(dev);
+		/* a secondary process attaches to the primary's port: the
+		 * device, its MSI and its fds stay the primary's */
+		rc = rte_eal_process_type() == RTE_PROC_PRIMARY ?
+			vfio_ism_hw_open(dev) : 0;
 		if (rc < 0)
 			return rc;
 		dev->driver = drv;

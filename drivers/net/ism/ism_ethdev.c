@@ -139,10 +139,7 @@ eth_ism_start(struct rte_eth_dev *eth)
 		return -EINVAL;
 	eth->data->scattered_rx = !!(eth->data->dev_conf.rxmode.offloads &
 				     RTE_ETH_RX_OFFLOAD_SCATTER);
-	for (uint16_t q = 0; q < p->nb_queues; q++) {
-		eth->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-		eth->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-	}
+	ism_queues_start(eth);
 	p->admin_down = false;
 	return ism_ctrl_start(p);
 }
@@ -279,6 +276,7 @@ ism_rx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	q->qid = qid;
 	q->nb_desc = nb_desc;	/* the ring is bytes of the DMB, not slots */
 	q->scatter = scatter;
+	q->deferred_start = conf != NULL && conf->rx_deferred_start;
 	q->buf_room = room;
 	q->mp = mp;
 	swap_rxq(p, qid, q);
@@ -293,7 +291,6 @@ ism_tx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	struct ism_port *p = ism_port_of(eth);
 	struct ism_txq *q;
 
-	RTE_SET_USED(conf);
 	if (qid >= p->args.queues)
 		return -EINVAL;
 	q = rte_zmalloc_socket("ism_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
@@ -302,6 +299,7 @@ ism_tx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 	q->port = p;
 	q->qid = qid;
 	q->nb_desc = nb_desc;
+	q->deferred_start = conf != NULL && conf->tx_deferred_start;
 	swap_txq(p, qid, q);
 	eth->data->tx_queues[qid] = q;
 	return 0;
@@ -351,14 +349,14 @@ ism_txq_info(struct rte_eth_dev *eth, uint16_t qid,
 	qinfo->conf.offloads = eth->data->dev_conf.txmode.offloads;
 }
 
-/* rte_eth_dev_priv_dump(): the control plane's view, one field a line. */
-static int
-ism_priv_dump(struct rte_eth_dev *eth, FILE *f)
+/*
+ * rte_eth_dev_priv_dump(): the control plane's view, one field a line.
+ * Only shared fields of the port: a secondary process prints it too.
+ */
+void
+ism_port_dump(const struct ism_port *p, FILE *f)
 {
-	struct ism_port *p = ism_port_of(eth);
-
-	ism_ctrl_lock(p);
-	fprintf(f, "gid: %016" PRIx64 "\n", ism_dev_gid(p->dev));
+	fprintf(f, "gid: %016" PRIx64 "\n", p->gid);
 	fprintf(f, "peer_gid: %016" PRIx64 "\n", p->peer_gid);
 	fprintf(f, "state: %s\n", ism_link_state_name(p->state));
 	fprintf(f, "session: %u\n", p->session);
@@ -370,7 +368,16 @@ ism_priv_dump(struct rte_eth_dev *eth, FILE *f)
 	fprintf(f, "handshakes: %" PRIu64 "\n", p->handshakes);
 	fprintf(f, "link_downs: %" PRIu64 "\n", p->link_downs);
 	fprintf(f, "hb_missed: %" PRIu64 "\n", p->hb_missed);
-	fprintf(f, "transport: %s\n", ism_dev_transport(p->dev)->name);
+	fprintf(f, "transport: %s\n", p->transport);
+}
+
+static int
+ism_priv_dump(struct rte_eth_dev *eth, FILE *f)
+{
+	struct ism_port *p = ism_port_of(eth);
+
+	ism_ctrl_lock(p);
+	ism_port_dump(p, f);
 	ism_ctrl_unlock(p);
 	return 0;
 }
@@ -473,7 +480,7 @@ ism_rx_intr_disable(struct rte_eth_dev *eth, uint16_t qid)
 
 static int eth_ism_reset(struct rte_eth_dev *eth);
 
-static const struct eth_dev_ops ism_ops = {
+const struct eth_dev_ops ism_ops = {
 	.dev_configure = eth_ism_configure,
 	.dev_start = eth_ism_start,
 	.dev_stop = eth_ism_stop,
@@ -486,6 +493,10 @@ static const struct eth_dev_ops ism_ops = {
 	.tx_queue_setup = ism_tx_queue_setup,
 	.rx_queue_release = ism_rx_queue_release,
 	.tx_queue_release = ism_tx_queue_release,
+	.rx_queue_start = ism_rx_queue_start,
+	.rx_queue_stop = ism_rx_queue_stop,
+	.tx_queue_start = ism_tx_queue_start,
+	.tx_queue_stop = ism_tx_queue_stop,
 	.rx_queue_intr_enable = ism_rx_intr_enable,
 	.rx_queue_intr_disable = ism_rx_intr_disable,
 	.link_update = ism_link_update,
@@ -568,6 +579,8 @@ port_init(struct rte_eth_dev *eth, struct ism_transport *t, const char *name,
 		PORT_LOG(p, ERR, "cannot open the ISM function: %s", strerror(-rc));
 		return rc;
 	}
+	p->gid = ism_dev_gid(p->dev);
+	snprintf(p->transport, sizeof(p->transport), "%s", t->name);
 	if (args->pair[0] != '\0') {
 		rc = t->ops->set_label != NULL && t->ops->find_peer != NULL ?
 			t->ops->set_label(t, args->pair) : -ENOTSUP;
@@ -646,10 +659,8 @@ ism_vdev_probe(struct rte_vdev_device *vdev)
 	struct ism_devargs args;
 	int rc;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		ISM_LOG(ERR, "%s: secondary processes are not supported", name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return ism_mp_attach(&vdev->device, name);	/* the primary's port */
 	rc = ism_devargs_parse(name, rte_vdev_device_args(vdev), true, &args);
 	if (rc < 0)
 		return rc;
@@ -719,8 +730,9 @@ ism_vfio_probe(struct rte_vfio_ism_driver *drv, struct rte_vfio_ism_device *dev)
 	int rc;
 
 	RTE_SET_USED(drv);
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return -ENOTSUP;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)	/* the primary's port */
+		return rte_eth_dev_create(&dev->device, dev->name, 0, NULL, NULL,
+					  ism_mp_eth_init, NULL);
 	rc = ism_devargs_parse(dev->name, da != NULL ? da->args : NULL, false,
 			       &args);
 	if (rc < 0)
@@ -795,7 +807,7 @@ port_by_id(uint16_t port_id)
 	if (!rte_eth_dev_is_valid_port(port_id))
 		return NULL;
 	eth = &rte_eth_devices[port_id];
-	if (eth->dev_ops != &ism_ops)
+	if (eth->dev_ops != &ism_ops && !ism_mp_is_port(eth))
 		return NULL;
 	return ism_port_of(eth);
 }
@@ -807,7 +819,7 @@ rte_pmd_ism_get_gid(uint16_t port_id, uint64_t *gid)
 
 	if (p == NULL)
 		return -ENODEV;
-	*gid = ism_dev_gid(p->dev);
+	*gid = p->gid;
 	return 0;
 }
 
@@ -818,6 +830,11 @@ rte_pmd_ism_get_peer(uint16_t port_id, uint64_t *peer_gid)
 
 	if (p == NULL)
 		return -ENODEV;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		/* the lock is the primary's: one aligned load instead */
+		*peer_gid = __atomic_load_n(&p->peer_gid, __ATOMIC_RELAXED);
+		return 0;
+	}
 	ism_ctrl_lock(p);
 	*peer_gid = p->peer_gid;
 	ism_ctrl_unlock(p);
@@ -829,6 +846,9 @@ rte_pmd_ism_get_dev(uint16_t port_id)
 {
 	struct ism_port *p = port_by_id(port_id);
 
+	/* lib/ism's handle is the primary's: none in a secondary */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return NULL;
 	return p != NULL ? p->dev : NULL;
 }
 
@@ -841,6 +861,8 @@ rte_pmd_ism_get_peer_dmb(uint16_t port_id, uint16_t queue_id,
 
 	if (p == NULL)
 		return -ENODEV;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -ENOTSUP;	/* the tokens are the primary's to use */
 	ism_ctrl_lock(p);
 	if (queue_id >= p->nb_queues || !(p->peer.tok_mask & (1u << queue_id)))
 		rc = -ENOTCONN;
@@ -850,9 +872,12 @@ rte_pmd_ism_get_peer_dmb(uint16_t port_id, uint16_t queue_id,
 	return rc;
 }
 
-/* For telemetry: the ports of this driver. */
+/* For telemetry: the ports of this driver (the primary's; a secondary's
+ * telemetry has no lock to take). */
 struct ism_port *
 ism_port_by_id(uint16_t port_id)
 {
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return NULL;
 	return port_by_id(port_id);
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
@@ -85,6 +86,8 @@ struct ism_rxq {
 	uint64_t oversize;		/* dropped: over one mbuf, no scatter */
 	uint64_t cursor_errors;
 	uint64_t store_errors;
+	bool deferred_start;		/* rx_deferred_start: not started
+					 * by dev_start (ism_queue.c) */
 };
 
 struct ism_txq {
@@ -109,6 +112,7 @@ struct ism_txq {
 	uint64_t store_errors;
 	uint64_t credit_stalls;
 	uint64_t credit_errors;
+	bool deferred_start;		/* tx_deferred_start (ism_queue.c) */
 };
 
 /* A fabric name of the software model (the model checks it again). */
@@ -167,10 +171,18 @@ struct ism_outbox {
 	uint64_t info[ISM_CTRL_OUTBOX];
 };
 
+/*
+ * The port is the ethdev's dev_private: in the primary's shared memory, so
+ * a secondary process reads the same counters (ism_mp.c). The pointers
+ * marked "primary only" are the primary's process-local objects.
+ */
+#define ISM_TRANSPORT_NAME_MAX	64
 struct ism_port {
 	char name[RTE_DEV_NAME_MAX_LEN];
-	struct rte_eth_dev *eth;
-	struct ism_dev *dev;
+	struct rte_eth_dev *eth;	/* primary only */
+	struct ism_dev *dev;		/* primary only */
+	uint64_t gid;			/* of dev, for every process */
+	char transport[ISM_TRANSPORT_NAME_MAX];	/* of dev, likewise */
 	struct ism_devargs args;
 	struct rte_ether_addr mac;
 
@@ -206,7 +218,7 @@ struct ism_port {
 
 	struct ism_rxq *rxq[ISM_MAX_QUEUES];
 	struct ism_txq *txq[ISM_MAX_QUEUES];
-	struct rte_intr_handle *intr;
+	struct rte_intr_handle *intr;	/* primary only */
 
 	/* control-plane counters */
 	uint64_t ctrl_events;
@@ -267,6 +279,31 @@ void ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c);
 void ism_txq_apply(struct ism_txq *q, const struct ism_qconf *c);
 uint16_t ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
+
+/* ism_ethdev.c: the primary's ops; ism_mp.c takes the calls a secondary
+ * may make from it. */
+extern const struct eth_dev_ops ism_ops;
+void ism_port_dump(const struct ism_port *p, FILE *f);
+
+/* ism_mp.c: secondary processes */
+int ism_mp_attach(struct rte_device *dev, const char *name);
+int ism_mp_eth_init(struct rte_eth_dev *eth, void *unused);
+bool ism_mp_is_port(const struct rte_eth_dev *eth);
+
+/* ism_queue.c: per-queue start/stop */
+int ism_rx_queue_start(struct rte_eth_dev *eth, uint16_t qid);
+int ism_rx_queue_stop(struct rte_eth_dev *eth, uint16_t qid);
+int ism_tx_queue_start(struct rte_eth_dev *eth, uint16_t qid);
+int ism_tx_queue_stop(struct rte_eth_dev *eth, uint16_t qid);
+/* dev_start: every queue started except the deferred ones */
+void ism_queues_start(struct rte_eth_dev *eth);
+/* For the bursts: queue @qid stopped by rte_eth_dev_*_queue_stop(). */
+static inline bool
+ism_queue_stopped(const uint8_t *state, uint16_t qid)
+{
+	return __atomic_load_n(&state[qid], __ATOMIC_ACQUIRE) !=
+		RTE_ETH_QUEUE_STATE_STARTED;
+}
 
 /* ism_stats.c */
 int ism_stats_get(struct rte_eth_dev *eth, struct rte_eth_stats *st);

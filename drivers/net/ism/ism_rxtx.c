@@ -176,6 +176,8 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	uint64_t prod;
 	uint16_t n = 0;
 
+	if (unlikely(ism_queue_stopped(q->port->eth->data->rx_queue_state, q->qid)))
+		return 0;	/* consumes nothing: ism_queue.c */
 	if (unlikely(qctl_take(&q->ctl, &conf)))
 		ism_rxq_apply(q, &conf);
 	if (unlikely(q->dmb == NULL))
@@ -349,6 +351,8 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 	uint16_t sent = 0;
 	bool sf;
 
+	if (unlikely(ism_queue_stopped(q->port->eth->data->tx_queue_state, q->qid)))
+		return 0;	/* accepts nothing: ism_queue.c */
 	if (unlikely(qctl_take(&q->ctl, &conf)))
 		ism_txq_apply(q, &conf);
 	if (unlikely(q->peer.tok == 0 || q->own == NULL || nb == 0))

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <rte_eal.h>
 #include <rte_telemetry.h>
 
 #include "ism_ethdev.h"
@@ -19,12 +20,25 @@ tel_error(struct rte_tel_data *d, const char *msg)
 	return 0;
 }
 
+/* A secondary's socket: the port's lock and lib/ism handle are the
+ * primary's, so is the answer. */
+static bool
+tel_secondary(struct rte_tel_data *d)
+{
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		return false;
+	tel_error(d, "ask the primary process's telemetry socket: net_ism ports are described there");
+	return true;
+}
+
 static int
 tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	uint16_t port_id;
 
 	RTE_SET_USED(cmd);
+	if (tel_secondary(d))
+		return 0;
 	if (params != NULL && *params != '\0')
 		return tel_error(d, "/ism/ports takes no parameters");
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
@@ -42,6 +56,8 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	long id;
 
 	RTE_SET_USED(cmd);
+	if (tel_secondary(d))
+		return 0;
 	if (params == NULL || *params == '\0')
 		return tel_error(d, "missing port id: /ism/info,<port_id>");
 	errno = 0;
