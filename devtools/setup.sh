@@ -38,6 +38,7 @@ packages=(
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static
 	clang libclang-rt-14-dev
 	python3-sphinx doxygen
+	tshark
 )
 
 say() { printf 'setup: %s\n' "$*"; }

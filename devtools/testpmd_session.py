@@ -25,13 +25,18 @@ class TestPmd:
     """A testpmd process whose output is collected line by line."""
 
     def __init__(self, name, plugin_dir, vdev, lcores="0,1", main_lcore=0,
-                 extra_eal=(), extra_app=(), env=None):
+                 extra_eal=(), extra_app=(), env=None, huge_dir=None):
+        """@huge_dir: a hugetlbfs mount to take 256 MB of hugepages from,
+        as a primary that secondary processes can attach to needs
+        (see hugepages.py); else --no-huge."""
         self.name = name
         self.lines = []
         self.lock = threading.Condition()
+        mem = (["--huge-dir", huge_dir, "-m", "256"] if huge_dir
+               else ["--no-huge", "-m", "512"])
         cmd = ["stdbuf", "-oL", "-eL", TESTPMD,
                "-l", lcores, "--main-lcore", str(main_lcore),
-               "--no-huge", "-m", "512", "--no-pci",
+               *mem, "--no-pci",
                "--file-prefix", f"ism-{name}-{os.getpid()}",
                *(["-d", plugin_dir] if plugin_dir else []),
                *(["--vdev", vdev] if vdev else []), *extra_eal,
