@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-queue start/stop: a stopped RX queue consumes nothing, so the peer's
+ * TX fills the ring and then accepts nothing (back-pressure); started
+ * again, the queue delivers every frame the peer published, in order. A
+ * stopped TX queue accepts nothing. A deferred-start queue stays stopped
+ * at dev_start until started by hand. Counts are exact, by sequence number.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "check.h"
+#include "pmd_test.h"
+#include "rte_pmd_ism.h"
+
+#define FABRIC "queuetest"
+#define FRAME 64
+
+static struct rte_mempool *pool;
+
+/* Frames first, first+1, ... until @n are sent or TX takes no more. */
+static uint32_t
+send_seq(uint16_t port, uint32_t first, uint32_t n)
+{
+	uint32_t sent = 0;
+
+	while (sent < n) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t seq = first + sent;
+
+		if (m == NULL)
+			break;
+		memset(rte_pktmbuf_append(m, FRAME), 0x3c, FRAME);
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *) + 12, &seq, sizeof(seq));
+		if (rte_eth_tx_burst(port, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		sent++;
+	}
+	return sent;
+}
+
+/* Receive for @ms; each frame must carry *@next, then *@next advances.
+ * The count, or -1 after a frame out of sequence. */
+static int
+recv_seq(uint16_t port, uint32_t *next, int ms)
+{
+	uint64_t end = pmd_now_ms() + (uint64_t)ms;
+	int got = 0, bad = 0;
+
+	while (pmd_now_ms() < end) {
+		struct rte_mbuf *m[32];
+		uint16_t k = rte_eth_rx_burst(port, 0, m, 32);
+
+		for (uint16_t i = 0; i < k; i++) {
+			uint32_t seq;
+
+			memcpy(&seq, rte_pktmbuf_mtod(m[i], uint8_t *) + 12, sizeof(seq));
+			if (seq != *next || m[i]->pkt_len != FRAME) {
+				if (!bad)
+					check_diag("  frame %d: seq %u, want %u", got + i,
+						   seq, *next);
+				bad = 1;
+			}
+			(*next)++;
+			rte_pktmbuf_free(m[i]);
+		}
+		got += k;
+	}
+	return bad ? -1 : got;
+}
+
+static uint64_t
+xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v = UINT64_MAX;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 ||
+	    rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
+		return UINT64_MAX;
+	return v;
+}
+
+static int
+rxq_state(uint16_t port)
+{
+	struct rte_eth_rxq_info qi;
+
+	return rte_eth_rx_queue_info_get(port, 0, &qi) == 0 ? qi.queue_state : -1;
+}
+
+static int
+txq_state(uint16_t port)
+{
+	struct rte_eth_txq_info qi;
+
+	return rte_eth_tx_queue_info_get(port, 0, &qi) == 0 ? qi.queue_state : -1;
+}
+
+static void
+test_rx_stop(uint16_t a, uint16_t b)
+{
+	uint32_t next = 0, sent, more;
+	uint64_t stalls = xstat(a, "tx_credit_stalls");
+	struct rte_eth_stats st;
+
+	CHECK_EQ(rte_eth_dev_rx_queue_stop(b, 0), 0, "b's RX queue 0 stopped");
+	CHECK_EQ(rxq_state(b), RTE_ETH_QUEUE_STATE_STOPPED, "its queue info says stopped");
+	sent = send_seq(a, 0, 100000);
+	check_diag("  a sent %u frames before its TX stalled", sent);
+	CHECK(sent > 100 && sent < 100000,
+	      "a's TX fills b's ring, then accepts nothing (back-pressure)");
+	CHECK(xstat(a, "tx_credit_stalls") > stalls, "a counts the credit stall");
+	CHECK_EQ(send_seq(a, sent, 10), 0, "a's TX still takes nothing");
+	CHECK_EQ(recv_seq(b, &next, 300), 0, "the stopped queue delivers nothing");
+	CHECK(rte_eth_stats_get(b, &st) == 0 && st.ipackets == 0,
+	      "b counted nothing received");
+	CHECK_EQ(rte_eth_dev_rx_queue_start(b, 0), 0, "b's RX queue 0 started again");
+	CHECK_EQ(rxq_state(b), RTE_ETH_QUEUE_STATE_STARTED, "its queue info says started");
+	CHECK_EQ(recv_seq(b, &next, 500), sent,
+		 "b delivers every frame published while stopped, 0..%u in order", sent - 1);
+	more = send_seq(a, sent, 50);
+	CHECK_EQ(more, 50, "a's TX accepts again");
+	CHECK_EQ(recv_seq(b, &next, 300), 50, "and b gets them, in sequence");
+	CHECK(rte_eth_stats_get(b, &st) == 0 && st.ipackets == sent + 50,
+	      "b's ipackets is exactly what was sent (%u)", sent + 50);
+}
+
+static void
+test_tx_stop(uint16_t a, uint16_t b)
+{
+	uint32_t next = 5000;
+	uint64_t drops = xstat(a, "tx_oversize_drops");
+	struct rte_eth_stats before, after;
+
+	rte_eth_stats_get(a, &before);
+	CHECK_EQ(rte_eth_dev_tx_queue_stop(a, 0), 0, "a's TX queue 0 stopped");
+	CHECK_EQ(txq_state(a), RTE_ETH_QUEUE_STATE_STOPPED, "its queue info says stopped");
+	CHECK_EQ(send_seq(a, 4000, 10), 0, "a stopped TX queue accepts nothing");
+	rte_eth_stats_get(a, &after);
+	CHECK(after.opackets == before.opackets && after.oerrors == before.oerrors &&
+	      xstat(a, "tx_oversize_drops") == drops,
+	      "nothing counted as sent or dropped");
+	CHECK_EQ(recv_seq(b, &next, 200), 0, "b receives nothing");
+	CHECK_EQ(rte_eth_dev_tx_queue_start(a, 0), 0, "a's TX queue 0 started again");
+	CHECK_EQ(txq_state(a), RTE_ETH_QUEUE_STATE_STARTED, "its queue info says started");
+	CHECK_EQ(send_seq(a, 5000, 20), 20, "a sends 20 frames");
+	CHECK_EQ(recv_seq(b, &next, 300), 20, "b gets them, from sequence 5000");
+}
+
+/* Stop b, set its queues up again with RX deferred start, start it. */
+static void
+test_deferred_start(uint16_t a, uint16_t b)
+{
+	struct rte_eth_rxconf rxc = { .rx_deferred_start = 1 };
+	uint32_t next = 7000;
+
+	CHECK_EQ(rte_eth_dev_stop(b), 0, "b stopped");
+	CHECK(rte_eth_rx_queue_setup(b, 0, 512, 0, &rxc, pool) == 0 &&
+	      rte_eth_tx_queue_setup(b, 0, 512, 0, NULL) == 0,
+	      "b's RX queue set up with deferred start");
+	CHECK_EQ(rte_eth_dev_start(b), 0, "b started");
+	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000), "linked again");
+	CHECK_EQ(rxq_state(b), RTE_ETH_QUEUE_STATE_STOPPED,
+		 "the deferred RX queue is not started by dev_start");
+	CHECK_EQ(txq_state(b), RTE_ETH_QUEUE_STATE_STARTED, "the TX queue is");
+	CHECK_EQ(send_seq(a, 7000, 30), 30, "a sends 30 frames");
+	CHECK_EQ(recv_seq(b, &next, 200), 0, "b's deferred queue delivers nothing yet");
+	CHECK_EQ(rte_eth_dev_rx_queue_start(b, 0), 0, "b's RX queue started by hand");
+	CHECK_EQ(recv_seq(b, &next, 300), 30, "b delivers the 30, from sequence 7000");
+}
+
+int
+main(int argc, char **argv)
+{
+	uint64_t ga = 0, gb = 0;
+	uint16_t a, b;
+
+	(void)argc;
+	if (pmd_eal_start(argv[0], "queue") < 0) {
+		printf("Bail out! EAL init failed\n");
+		return 99;
+	}
+	pool = rte_pktmbuf_pool_create("queue", 4096, 256, 0,
+				       2048 + RTE_PKTMBUF_HEADROOM, 0);
+	CHECK(pool != NULL, "a mempool");
+	CHECK(rte_vdev_init("net_ism0", "fabric=" FABRIC ",pair=qt,dmb_size=65536") == 0 &&
+	      rte_vdev_init("net_ism1", "fabric=" FABRIC ",pair=qt,dmb_size=65536") == 0,
+	      "two ports");
+	if (rte_eth_dev_get_port_by_name("net_ism0", &a) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_ism1", &b) != 0) {
+		printf("Bail out! no ports\n");
+		return 99;
+	}
+	CHECK(rte_pmd_ism_get_gid(a, &ga) == 0 && rte_pmd_ism_get_gid(b, &gb) == 0 &&
+	      ga != gb, "two functions");
+	CHECK(pmd_start_port(a, 512, 512, pool) == 0 &&
+	      pmd_start_port(b, 512, 512, pool) == 0, "both started");
+	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000), "linked");
+	CHECK_EQ(rte_eth_dev_rx_queue_stop(b, 3), -EINVAL,
+		 "stopping a queue that does not exist is refused");
+	test_rx_stop(a, b);
+	test_tx_stop(a, b);
+	test_deferred_start(a, b);
+	rte_eth_dev_stop(a);
+	rte_eth_dev_stop(b);
+	CHECK_EQ(rte_eth_dev_rx_queue_start(b, 0), -EINVAL,
+		 "starting a queue of a stopped port is refused");
+	rte_eth_dev_close(a);
+	rte_eth_dev_close(b);
+	rte_vdev_uninit("net_ism0");
+	rte_vdev_uninit("net_ism1");
+	pmd_eal_stop();
+	return check_done();
+}
