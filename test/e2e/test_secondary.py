@@ -117,6 +117,15 @@ def test_proc_info(a, b):
               "proc-info --show-port: driver, link up, the primary's MAC and queues")
     if rc != 0 or "Link up" not in out:
         tap.diag(out[-1500:] + err[-1500:])
+    rc, out, err = proc_info(b.prefix, "--show-port-private")
+    priv = dict(re.findall(r"^(\w+): (\S+)$", out, re.M))
+    info = b.telemetry("/ism/info,0").get("/ism/info", {})
+    tap.diag(f"private dump: {priv}\nprimary's /ism/info: {info}")
+    tap.check(rc == 0 and int(priv.get("gid", "0"), 16) == info.get("gid") and
+              int(priv.get("peer_gid", "0"), 16) == info.get("peer_gid") and
+              priv.get("state") == "up" and priv.get("transport") == info.get("transport")
+              and int(priv.get("handshakes", -1)) == info.get("handshakes"),
+              "proc-info --show-port-private: the primary's GIDs, state and transport")
     rc, out, err = proc_info(b.prefix, "--stats-reset")
     after = b.stats()
     tap.check(rc == 0 and after["rx_packets"] == 0 and after["rx_bytes"] == 0,
