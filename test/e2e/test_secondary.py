@@ -7,7 +7,7 @@ capture a running stream of numbered frames (seq_gen) that tshark reads
 back frame by frame. The primary needs hugepages: the test reserves them
 and gives them back, or skips saying why. Output is TAP.
 
-    test_secondary.py <plugin dir> <seq_gen>
+    test_secondary.py <plugin dir> <seq_gen> <mp_check>
 """
 import os
 import re
@@ -26,6 +26,7 @@ from testpmd_session import TESTPMD, TestPmd, remove_fabric  # noqa: E402
 tap = Tap()
 PLUGINS = sys.argv[1]
 SEQ_GEN = sys.argv[2]
+MP_CHECK = sys.argv[3]
 FABRIC = f"e2e-mp-{os.getpid()}"
 LABEL = "mp"
 VDEV = f"net_ism0,fabric={FABRIC},pair={LABEL}"
@@ -126,10 +127,28 @@ def test_proc_info(a, b):
               priv.get("state") == "up" and priv.get("transport") == info.get("transport")
               and int(priv.get("handshakes", -1)) == info.get("handshakes"),
               "proc-info --show-port-private: the primary's GIDs, state and transport")
+    test_mp_check(b, info.get("gid", 0))
     rc, out, err = proc_info(b.prefix, "--stats-reset")
     after = b.stats()
     tap.check(rc == 0 and after["rx_packets"] == 0 and after["rx_bytes"] == 0,
               f"proc-info --stats-reset cleared the primary's counters ({after})")
+
+
+def test_mp_check(b, gid):
+    """mp_check's own TAP lines say which call answered what."""
+    r = subprocess.run([MP_CHECK, "--proc-type=secondary", "--file-prefix", b.prefix,
+                        "-l", "1", "--no-pci", "--log-level", "pmd.net.ism:info",
+                        "--", hex(gid)],
+                       capture_output=True, text=True, errors="replace", timeout=60)
+    results = re.findall(r"^(ok|not ok) \d+ - (.*)$", r.stdout, re.M)
+    failed = [what for res, what in results if res != "ok"]
+    tap.diag(r.stdout[-3000:])
+    tap.check(r.returncode == 0 and len(results) > 15 and not failed,
+              f"a secondary's ethdev and rte_pmd_ism calls answer as documented "
+              f"({len(results)} checks, failed: {failed})")
+    if r.returncode != 0:
+        tap.diag(r.stderr[-2000:])
+    tap.check(b.link_up(2), "the primary's link stays up after the secondary's calls")
 
 
 def tshark_frames(path):
