@@ -9,6 +9,7 @@ and gives them back, or skips saying why. Output is TAP.
 
     test_secondary.py <plugin dir> <seq_gen> <mp_check>
 """
+import glob
 import os
 import re
 import shutil
@@ -47,8 +48,9 @@ def preload_env():
     (dumpcap takes no EAL options, so no -d)."""
     ldd = subprocess.run(["ldd", TESTPMD], capture_output=True, text=True).stdout
     libs = re.findall(r"=> (\S*/pmds-[^/\s]*/\S+)", ldd)
-    return {**os.environ,
-            "LD_PRELOAD": " ".join(libs + [os.path.join(PLUGINS, "librte_net_ism.so")])}
+    # the soname's file (librte_net_ism.so.<ABI>): the shortest name
+    pmd = min(glob.glob(os.path.join(PLUGINS, "librte_net_ism.so*")), key=len)
+    return {**os.environ, "LD_PRELOAD": " ".join(libs + [pmd])}
 
 
 def proc_info(prefix, *opts):
