@@ -49,7 +49,8 @@ def preload_env():
     ldd = subprocess.run(["ldd", TESTPMD], capture_output=True, text=True).stdout
     libs = re.findall(r"=> (\S*/pmds-[^/\s]*/\S+)", ldd)
     # the soname's file (librte_net_ism.so.<ABI>): the shortest name
-    pmd = min(glob.glob(os.path.join(PLUGINS, "librte_net_ism.so*")), key=len)
+    pmd = min((p for p in glob.glob(os.path.join(PLUGINS, "librte_net_ism.so*"))
+               if re.search(r"\.so(\.\d+)*$", p) and os.path.isfile(p)), key=len)
     return {**os.environ, "LD_PRELOAD": " ".join(libs + [pmd])}
 
 
