@@ -163,13 +163,20 @@ perm_dir_open(const char *fabric_path, const struct stat *fst, bool create)
 	int fd, rc;
 
 	dir_path(fabric_path, dpath, sizeof(dpath));
-	if (create && fst->st_uid == geteuid()) {
-		if (mkdir(dpath, 0700) == 0)
-			made = true;
-		else if (errno != EEXIST)
-			goto sys_fail;
+	/* the directory found by mkdir() may go before the open(), with
+	 * the last function of the fabric it belonged to: make it again */
+	for (int tries = 0; ; tries++) {
+		made = false;
+		if (create && fst->st_uid == geteuid()) {
+			if (mkdir(dpath, 0700) == 0)
+				made = true;
+			else if (errno != EEXIST)
+				goto sys_fail;
+		}
+		fd = open(dpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT || !create || tries >= 100)
+			break;
 	}
-	fd = open(dpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR) {
 			ISM_ERR("model: refusing the interrupt FIFO directory %s: it is not a directory (a symbolic link?); remove it and attach again",
