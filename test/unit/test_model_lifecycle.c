@@ -8,6 +8,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,8 +222,41 @@ chan_close(struct tu_chan *c)
 	close(c->down[1]);
 }
 
+/* A racer's message, or false when it did not come within WAIT_MS (a
+ * racer that failed must not hang the test). */
+static bool
+chan_get(int fd, uint64_t *v)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, WAIT_MS) == 1 && read(fd, v, sizeof(*v)) == sizeof(*v);
+}
+
 /* Racers that found the fabric they opened removed, over all rounds. */
 static int raced;
+
+/* Reap the racers, close the channels; the fabric must be gone. */
+static bool
+finish_round(int round, const pid_t *pid, struct racer *r, const int *go,
+	     bool ok)
+{
+	for (int i = 0; i < RACERS; i++) {
+		int rc = tu_reap(pid[i], WAIT_MS);
+
+		if (rc != 0) {
+			check_diag("round %d: racer exit %d", round, rc);
+			ok = false;
+		}
+		chan_close(&r[i].ch);
+	}
+	close(go[0]);
+	close(go[1]);
+	if (exists("race", false) || count_files("race") != 0) {
+		check_diag("round %d: the fabric outlived its last function", round);
+		ok = false;
+	}
+	return ok;
+}
 
 /* One round: RACERS processes attach while this one closes the last
  * function of the fabric. */
@@ -250,8 +285,13 @@ race_round(int round)
 	if (round % 4 != 0)
 		usleep((useconds_t)(round % 4) * 150);
 	t->ops->close(t);
-	for (int i = 0; i < RACERS; i++)
-		gids[i] = tu_chan_recv(r[i].ch.up[0]);
+	for (int i = 0; i < RACERS; i++) {
+		if (!chan_get(r[i].ch.up[0], &gids[i])) {
+			check_diag("round %d: racer %d did not attach: %s", round,
+				   i, tu_last_log);
+			goto stuck;
+		}
+	}
 	if (count_files("race") != 1) {
 		check_diag("round %d: %d fabric files", round, count_files("race"));
 		ok = false;
@@ -274,8 +314,14 @@ race_round(int round)
 	for (int i = 0; i < RACERS; i++)
 		tu_chan_send(r[i].ch.down[1], 1);
 	for (int i = 0; i < RACERS; i++) {
-		seen = tu_chan_recv(r[i].ch.up[0]);
-		raced += tu_chan_recv(r[i].ch.up[0]) > 0;
+		uint64_t reopens;
+
+		if (!chan_get(r[i].ch.up[0], &seen) ||
+		    !chan_get(r[i].ch.up[0], &reopens)) {
+			check_diag("round %d: racer %d did not count", round, i);
+			goto stuck;
+		}
+		raced += reopens > 0;
 		if (seen != RACERS - 1) {
 			check_diag("round %d: a racer sees %llu others", round,
 				   (unsigned long long)seen);
@@ -284,23 +330,15 @@ race_round(int round)
 	}
 	for (int i = 0; i < RACERS; i++)
 		tu_chan_send(r[i].ch.down[1], 1);
-	for (int i = 0; i < RACERS; i++) {
-		int rc = tu_reap(pid[i], WAIT_MS);
-
-		if (rc != 0) {
-			check_diag("round %d: racer exit %d", round, rc);
-			ok = false;
-		}
-		chan_close(&r[i].ch);
-	}
-	close(go[0]);
-	close(go[1]);
-	if (exists("race", false) || count_files("race") != 0) {
-		check_diag("round %d: the fabric outlived its last function", round);
-		ok = false;
-	}
-	return ok;
+	return finish_round(round, pid, r, go, ok);
+stuck:
+	for (int i = 0; i < RACERS; i++)
+		kill(pid[i], SIGKILL);
+	finish_round(round, pid, r, go, false);
+	ism_model_fabric_remove("race", 1);
+	return false;
 }
+
 
 static void
 test_attach_races_last_detach(void)
