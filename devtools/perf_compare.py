@@ -274,7 +274,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
     ap.add_argument("--out", default="doc/guides/perf")
-    ap.add_argument("--pairs", type=int, default=7, help="kept pairs per point (default 7)")
+    ap.add_argument("--pairs", type=int, default=11, help="kept pairs per point (default 11)")
     ap.add_argument("--warmup-pairs", type=int, default=1,
                     help="pairs run first and thrown away (default 1)")
     ap.add_argument("--seconds", type=float, default=1.0,

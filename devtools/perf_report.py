@@ -39,7 +39,7 @@ def points_table(r):
                      f"{b[len(b) // 2] / p['scale']:.2f}", f"{s['median']:.2f}x", iqr, rng,
                      f"{p['favour']}/{s['n']}", p["verdict"]])
     return table(rows, ["point", "net_ism", "other", "ratio", "IQR", "min..max",
-                        "pairs for ism", "verdict"],
+                        "pairs for net_ism", "verdict"],
                  "Interleaved pairs: medians of each side and of the per-pair ratios")
 
 
