@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +355,77 @@ test_attach_races_last_detach(void)
 		   raced);
 }
 
+struct thread_racer {
+	pthread_barrier_t *start;
+	struct ism_transport *t;
+	int rc;
+};
+
+static void *
+thread_racer(void *arg)
+{
+	struct thread_racer *r = arg;
+
+	pthread_barrier_wait(r->start);
+	r->rc = ism_model_attach("trace", NULL, &r->t);
+	return NULL;
+}
+
+/* The same within one process: threads attach while another closes the
+ * last function, so the mapping being retired is this process's own. */
+static void
+test_threads_race_last_detach(void)
+{
+	struct ism_model_fabric_info info;
+	struct thread_racer r[RACERS];
+	pthread_barrier_t start;
+	pthread_t th[RACERS];
+	int good = 0;
+
+	__atomic_store_n(&reopened, 0, __ATOMIC_RELAXED);
+	for (int round = 0; round < ROUNDS; round++) {
+		struct ism_transport *t = attach("trace", NULL);
+		bool ok = true;
+
+		pthread_barrier_init(&start, NULL, RACERS + 1);
+		for (int i = 0; i < RACERS; i++) {
+			r[i] = (struct thread_racer){ .start = &start };
+			pthread_create(&th[i], NULL, thread_racer, &r[i]);
+		}
+		pthread_barrier_wait(&start);
+		t->ops->close(t);
+		for (int i = 0; i < RACERS; i++) {
+			pthread_join(th[i], NULL);
+			ok &= r[i].rc == 0;
+		}
+		pthread_barrier_destroy(&start);
+		memset(&info, 0, sizeof(info));
+		ok &= count_files("trace") == 1 &&
+			ism_model_fabric_info("trace", &info) == 0 &&
+			info.functions == RACERS && info.live == RACERS;
+		for (int i = 0; i < RACERS; i++) {
+			bool found = false;
+
+			for (unsigned int f = 0; r[i].rc == 0 && f < info.functions; f++)
+				found |= info.fn[f].gid == ism_model_gid(r[i].t);
+			ok &= found;
+		}
+		for (int i = 0; i < RACERS; i++)
+			if (r[i].rc == 0)
+				r[i].t->ops->close(r[i].t);
+		ok &= count_files("trace") == 0;
+		if (!ok)
+			check_diag("threads, round %d: %u functions on the fabric at the name, %d files left",
+				   round, info.functions, count_files("trace"));
+		good += ok;
+	}
+	CHECK_EQ(good, ROUNDS,
+		 "%d rounds of %d threads attaching while another closes the last function: one file, all on it, none left",
+		 ROUNDS, RACERS);
+	check_diag("%d attaches found the fabric they opened removed and opened the name again",
+		   __atomic_load_n(&reopened, __ATOMIC_RELAXED));
+}
+
 int
 main(void)
 {
@@ -364,5 +436,6 @@ main(void)
 	test_last_detach_other_process();
 	test_keep();
 	test_attach_races_last_detach();
+	test_threads_race_last_detach();
 	return check_done();
 }
