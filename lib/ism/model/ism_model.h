@@ -31,6 +31,7 @@
  *   -EPROTONOSUPPORT  the fabric has another layout version
  *   -EBADMSG          the fabric header is corrupted or the file truncated
  *   -ENOSPC           all ISM_MODEL_MAX_FUNCTIONS functions are attached
+ *   -EAGAIN           the fabric was removed under 1000 attempts in a row
  *   -ENAMETOOLONG / -EINVAL   bad fabric name
  *
  * A function belongs to the process that attached it; attach after fork().

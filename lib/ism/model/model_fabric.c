@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The fabric file: creation, validation of a file someone else made, the
- * per-process mapping shared by all functions of the process, and the
- * record locks that make the fabric survive processes that die.
+ * per-process mapping shared by all functions of the process, the record
+ * locks that make the fabric survive processes that die, and its removal
+ * with the last function.
  */
 #include <ctype.h>
 #include <errno.h>
