@@ -194,6 +194,13 @@ def test_usage(run):
     r = run.run(CTL, "fabric", "rm", "nosuch")
     check_rc(r, 2, "rm of a fabric that does not exist")
     tap.check("no such fabric" in r.out, "and says so")
+    gone = Runner(env={"ISM_MODEL_DIR": os.path.join(run.env["ISM_MODEL_DIR"], "nonexistent")},
+                  wrap=WRAP)
+    for args in (["fabric", "list"], ["fabric", "rm", "--stale"]):
+        r = gone.run(CTL, *args)
+        tap.check(r.rc == 2 and "cannot read the fabric directory" in r.err and
+                  "ISM_MODEL_DIR" in r.err,
+                  f"{' '.join(args)} in a directory that does not exist: exit 2, says so and the fix")
     r = run.run(CTL, "--help")
     tap.check(r.rc == 0 and re.search(r"^\s+fabric list", r.out, re.M) is not None and
               "software model" in r.out, "--help lists fabric and says it is the software model")
