@@ -19,6 +19,7 @@ EAL = ["--no-huge", "-m", "1024", "--no-pci", "--log-level", "*:warning"]
 # core 1, the receiver on core 0.
 CORES = "0,1"
 PID = os.getpid()
+RUNTIME = "/var/run/dpdk"
 
 
 class Runs:
@@ -32,6 +33,7 @@ class Runs:
         self.verbose = verbose
         self.n = 0
         self.fabrics = set()
+        self.prefixes = set()	# EAL runtime directories of our runs
         self.tmp = tempfile.mkdtemp(prefix="perf-compare-")
 
     def tag(self, what):
@@ -54,6 +56,7 @@ class Runs:
                 f"net_memif1,role=client,socket={sock}"]
 
     def perf_argv(self, args, vdevs, tag, cores=CORES):
+        self.prefixes.add(f"perf-{tag}")
         cmd = [self.perf, "-l", cores, "--file-prefix", f"perf-{tag}", *EAL,
                "-d", self.plugins]
         for v in vdevs:
@@ -82,9 +85,14 @@ class Runs:
         return rows, " ".join(cmd)
 
     def drop_fabrics(self):
+        """The fabrics of the runs so far, and the EAL runtime directories
+        their processes left behind."""
         for f in self.fabrics:
             remove_fabric(f)
         self.fabrics.clear()
+        for p in self.prefixes:
+            shutil.rmtree(os.path.join(RUNTIME, p), ignore_errors=True)
+        self.prefixes.clear()
 
     def cleanup(self):
         self.drop_fabrics()
@@ -107,6 +115,7 @@ class Runs:
             self.fabrics.add(fabric)
             vdev_a = vdev_b = f"net_ism0,fabric={fabric},pair=cmp"
         b = None
+        self.prefixes.update(f"ism-{side}{tag}-{PID}" for side in ("tx", "rx"))
         if kind == "memif":
             # the server first: a client that finds no socket retries slowly
             b = TestPmd(f"rx{tag}", self.plugins, vdev_b, CORES, 1, extra_app=list(app))

@@ -98,4 +98,8 @@ tap.check(r.returncode != 0 and "unknown mode 'bogus'" in r.stderr, "a bad mode 
 for path in (f"/dev/shm/ism-fabric.smoke-{os.getpid()}",):
     if os.path.exists(path):
         os.unlink(path)
+# the EAL runtime directories of this test's processes
+for name in os.listdir("/var/run/dpdk") if os.path.isdir("/var/run/dpdk") else []:
+    if name.startswith("smoke-") and name.endswith(f"-{os.getpid()}"):
+        shutil.rmtree(os.path.join("/var/run/dpdk", name), ignore_errors=True)
 sys.exit(tap.done())
