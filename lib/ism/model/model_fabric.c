@@ -46,7 +46,9 @@ sleep_us(long us)
 const char *
 fab_dir(void)
 {
-	const char *dir = getenv("ISM_MODEL_DIR");
+	/* secure_getenv: a setuid or file-capability program never lets
+	 * its caller choose where fabrics are made and removed */
+	const char *dir = secure_getenv("ISM_MODEL_DIR");
 
 	return dir == NULL || dir[0] == '\0' ? ISM_MODEL_DEFAULT_DIR : dir;
 }
@@ -153,7 +155,7 @@ fab_reserve(int fd, const char *path, uint64_t size, uint64_t heap)
 static int
 heap_size(const struct ism_model_opts *opts, size_t *heap)
 {
-	const char *env = getenv("ISM_MODEL_HEAP");
+	const char *env = secure_getenv("ISM_MODEL_HEAP");
 	unsigned long long v;
 	char *end;
 
@@ -664,7 +666,7 @@ fab_slot_alive(struct model_fabric *f, unsigned int slot)
 bool
 fab_keep_env(void)
 {
-	const char *env = getenv("ISM_MODEL_KEEP");
+	const char *env = secure_getenv("ISM_MODEL_KEEP");
 
 	return env != NULL && env[0] != '\0' && strcmp(env, "0") != 0;
 }

@@ -37,7 +37,7 @@ ism_vfio_sysfs_root(const char *root)
 
 	if (root != NULL && root[0] != '\0')
 		return root;
-	env = getenv(ISM_VFIO_SYSFS_ENV);
+	env = secure_getenv(ISM_VFIO_SYSFS_ENV);
 	return env != NULL && env[0] != '\0' ? env : "/sys";
 }
 
