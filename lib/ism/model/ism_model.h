@@ -117,11 +117,13 @@ int ism_model_attach(const char *name, const struct ism_model_opts *opts,
 		     struct ism_transport **tp);
 
 /**
- * Remove the fabric file (attached processes keep their mapping); no
- * checks: ism_model_fabric_remove() is the careful one.
+ * Remove the fabric file now, live functions or not (attached processes
+ * keep their mapping): ism_model_fabric_remove(@p name, 1), with its
+ * checks (the caller's own fabric file, no link followed) and its
+ * retired mark, so that a racing attach opens the name again.
  *
- * @return 0; -EINVAL or -ENAMETOOLONG for a bad name; the errno of lstat
- *   or unlink (-ENOENT: no such fabric).
+ * @return what ism_model_fabric_remove() returns (-ENOENT: no such
+ *   fabric).
  */
 int ism_model_unlink(const char *name);
 

@@ -774,17 +774,8 @@ fab_retire_unused(struct model_fabric *f)
 int
 ism_model_unlink(const char *name)
 {
-	char path[256];
-	int rc = ism_model_path(name, path, sizeof(path));
-	struct stat st;
-
-	if (rc < 0)
-		return rc;
-	if (lstat(path, &st) < 0)
-		return -errno;
-	if (unlink(path) < 0)
-		return -errno;
-	/* attached processes keep their mapping and the FIFOs they opened */
-	perm_dir_remove(path, st.st_uid);
-	return 0;
+	/* as ism-ctl fabric rm --force: retired under the fabric lock, so
+	 * that an attach racing the removal opens the name again rather
+	 * than join the file that is going */
+	return ism_model_fabric_remove(name, 1);
 }
