@@ -112,7 +112,7 @@ ism_transport_open(const char *kind, const char *name, const char *opts,
 		p = provider_get(kind);
 	}
 	if (p == NULL) {
-		ISM_ERR("no ISM transport of kind '%s': install libism_%s.so.0 where the dynamic loader finds it, or link libism_%s into the program",
+		ISM_ERR("no ISM transport of kind '%s': install libism_%s.so.0 where the dynamic loader finds it, or link libism_%s.a whole into a static program (-Wl,--whole-archive)",
 			kind, kind, kind);
 		return -ENOENT;
 	}
