@@ -20,6 +20,8 @@
 #include <rte_mbuf.h>
 
 #include "check.h"
+#include "ism_ethdev.h"
+#include "ism_model.h"
 #include "pmd_test.h"
 #include "rte_pmd_ism.h"
 
@@ -89,6 +91,39 @@ test_priv_dump(uint16_t a, uint64_t ga, uint64_t gb)
 	CHECK(strstr(buf, "state: up\n") != NULL, "dump has the link state");
 	CHECK(strstr(buf, "queue_pairs: 1\n") != NULL, "dump has the queue pairs");
 	CHECK(strstr(buf, "dmb_size: 65536\n") != NULL, "dump has the DMB size");
+}
+
+/* The transport's whole name in the dump, for the longest fabric name. */
+static void
+test_priv_dump_long_name(void)
+{
+	char fabric[ISM_DEVARGS_FABRIC_MAX + 1], args[128], buf[4096];
+	char want[ISM_DEVARGS_FABRIC_MAX + 32];
+	uint16_t port;
+	size_t n = 0;
+	bool ok;
+	FILE *f;
+
+	memset(fabric, 'f', ISM_DEVARGS_FABRIC_MAX);
+	fabric[ISM_DEVARGS_FABRIC_MAX] = '\0';
+	snprintf(args, sizeof(args), "fabric=%s,pair=long", fabric);
+	ok = rte_vdev_init("net_ism9", args) == 0 &&
+		rte_eth_dev_get_port_by_name("net_ism9", &port) == 0;
+	CHECK(ok, "a port on a fabric of %d characters", ISM_DEVARGS_FABRIC_MAX);
+	if (!ok)
+		return;
+	f = tmpfile();
+	if (f != NULL && rte_eth_dev_priv_dump(port, f) == 0) {
+		rewind(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+	}
+	buf[n] = '\0';
+	if (f != NULL)
+		fclose(f);
+	snprintf(want, sizeof(want), "transport: model:%s/", fabric);
+	CHECK(strstr(buf, want) != NULL, "the dump names its transport in full");
+	rte_vdev_uninit("net_ism9");
+	ism_model_unlink(fabric);
 }
 
 static uint64_t
@@ -289,6 +324,7 @@ main(int argc, char **argv)
 	test_link_speed(a);
 	test_queue_info(a);
 	test_priv_dump(a, ga, gb);
+	test_priv_dump_long_name();
 	test_mac_filter(a, b);
 	test_telemetry(a);
 	rte_eth_dev_stop(a);

@@ -176,13 +176,14 @@ struct ism_outbox {
  * a secondary process reads the same counters (ism_mp.c). The pointers
  * marked "primary only" are the primary's process-local objects.
  */
-#define ISM_TRANSPORT_NAME_MAX	64
+/* Room for a transport's name ("model:<fabric>/<slot>", a PCI address). */
+#define ISM_PORT_TRANSPORT_LEN	128
 struct ism_port {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	struct rte_eth_dev *eth;	/* primary only */
 	struct ism_dev *dev;		/* primary only */
 	uint64_t gid;			/* of dev, for every process */
-	char transport[ISM_TRANSPORT_NAME_MAX];	/* of dev, likewise */
+	char transport[ISM_PORT_TRANSPORT_LEN];	/* of dev, likewise */
 	struct ism_devargs args;
 	struct rte_ether_addr mac;
 
