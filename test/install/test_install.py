@@ -127,11 +127,13 @@ main(int argc, char **argv)
 	int rc;
 
 	(void)argc;
-#ifdef BY_KIND
-	/* linked with libism only: it loads libism_model.so.0 */
+	/* by kind: linked with libism only, it loads libism_model.so.0;
+	 * statically, the model's constructor comes with the model object
+	 * the program uses (ism_model_is_model) */
 	rc = ism_transport_open("model", argv[1], NULL, &t);
-#else
-	rc = ism_model_attach(argv[1], NULL, &t);
+#ifdef STATIC_MODEL
+	if (rc == 0 && !ism_model_is_model(t))
+		return 2;
 #endif
 	if (rc < 0 || ism_dev_open(t, &dev) < 0)
 		return 1;
@@ -154,11 +156,16 @@ def check_pkgconfig(dest, lib_root, work):
         if not t.check(flags.returncode == 0, f"pkg-config {' '.join(link_mode)} {pc}"):
             t.diag(flags.stderr)
             continue
-        args = flags.stdout.split() + (["-DBY_KIND"] if how == "shared" else [])
+        args = flags.stdout.split()
         if how == "static":
             # the archives, not the .so next to them
             args = [a for a in args if a not in ("-lism", "-lism_model")]
-            args = ["-Wl,-Bstatic", "-lism_model", "-lism", "-Wl,-Bdynamic"] + args
+            args = ["-DSTATIC_MODEL", "-Wl,-Bstatic", "-lism_model", "-lism",
+                    "-Wl,-Bdynamic"] + args
+        else:
+            # no LD_LIBRARY_PATH: libism finds libism_model.so.0 by its
+            # own run path, as it must wherever it is installed
+            args += [f"-Wl,-rpath,{lib_root}"]
         exe = work / f"prog_{how}"
         cc = run(["cc", "-o", str(exe), str(src), *args])
         if not t.check(cc.returncode == 0, f"a program builds against the {how} library"):
@@ -171,11 +178,11 @@ def check_pkgconfig(dest, lib_root, work):
                     f"shared: it needs libism.so.0 and not the model: {needed}")
         else:
             t.check(not any("ism" in n for n in needed), f"static: no libism needed: {needed}")
-        env_run = {**env, "LD_LIBRARY_PATH": str(lib_root)}
-        r = run([str(exe), f"pkgcfg{how}"], env=env_run, timeout=30)
-        way = "by kind, libism_model.so.0 loaded" if how == "shared" else "linked in"
+        r = run([str(exe), f"pkgcfg{how}"], env=env, timeout=30)
+        way = ("libism_model.so.0 loaded beside libism" if how == "shared"
+               else "the model linked in")
         t.check(r.returncode == 0 and r.stdout.startswith("gid "),
-                f"{how}: it opens a model function ({way}): "
+                f"{how}: it opens a model function by kind ({way}): "
                 f"{r.stdout.strip() or r.stderr.strip()}")
 
 
@@ -183,7 +190,7 @@ def check_eal_default(plugdir, pmd_path, lib_root, work):
     """Two testpmd processes without -d, the installed plugins mounted
     over EAL's default directory in a private mount namespace."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
-        print("# SKIP testpmd without -d: needs root and unshare(1) for a private mount")
+        t.skip("testpmd without -d", "needs root and unshare(1) for a private mount")
         return
     # every plugin of the system's directory, reached through a second
     # mount of it (a link through the covered path would loop), and ours
