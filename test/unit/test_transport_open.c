@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Transport providers (ism_transport.h): a program opens a software
- * device by kind without calling its API. The model is linked whole into
- * this test, as into the PMD, so its constructor has registered "model".
+ * device by kind without calling its API. This test links the static
+ * model as any program does: the provider's constructor comes with
+ * ism_model_attach(), which it calls too.
  */
 #include <errno.h>
 #include <stdio.h>
