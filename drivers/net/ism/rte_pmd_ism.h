@@ -8,9 +8,12 @@
  *
  * Each call takes an ethdev port id and fails with -ENODEV for a port that
  * is not a net_ism port. They may be called from any thread while the
- * port exists; the values a call reads are taken under the port's control
- * lock, so they are consistent with each other but may change right
- * after (the peer goes away, a new handshake runs).
+ * port exists; in the primary process the values a call reads are taken
+ * under the port's control lock, so they are consistent with each other
+ * but may change right after (the peer goes away, a new handshake runs).
+ * A secondary process reads the GIDs from the port's shared data without
+ * that lock (the lock is the primary's) and has no lib/ism device or
+ * peer DMB of its own: see each call.
  */
 
 #include <stdint.h>
@@ -53,7 +56,8 @@ int rte_pmd_ism_get_peer(uint16_t port_id, uint64_t *peer_gid);
  * not poll its SBA or IEQ, the port does).
  *
  * @param port_id  an ethdev port
- * @return the device, or NULL if @p port_id is not a net_ism port.
+ * @return the device, or NULL if @p port_id is not a net_ism port or the
+ *   caller is a secondary process (the device is the primary's).
  */
 __rte_experimental
 struct ism_dev *rte_pmd_ism_get_dev(uint16_t port_id);
@@ -66,7 +70,8 @@ struct ism_dev *rte_pmd_ism_get_dev(uint16_t port_id);
  * @param[out] dmb  the peer's DMB (token and length), for ism_move()
  * @return 0; -ENODEV if @p port_id is not a net_ism port; -ENOTCONN when
  *   the handshake has not delivered that DMB (yet), or @p queue_id is not
- *   a configured queue.
+ *   a configured queue; -ENOTSUP in a secondary process (the tokens are
+ *   the primary's to use).
  */
 __rte_experimental
 int rte_pmd_ism_get_peer_dmb(uint16_t port_id, uint16_t queue_id,
