@@ -237,11 +237,17 @@ dmb_release(struct ism_port *p, struct ism_dmb **d)
 	*d = NULL;
 }
 
-/* Only while no lcore runs the queues (stopped port). */
+/* Only while no lcore runs the queues (stopped port). A DMB with
+ * zero-copy frames still held goes when the last of them does. */
 static void
 release_rx_dmbs(struct ism_port *p)
 {
 	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++) {
+		if (p->rx_zc[q] != NULL) {
+			ism_zc_dmb_release(p->rx_zc[q], p->rx_dmb[q]);
+			p->rx_zc[q] = NULL;
+			p->rx_dmb[q] = NULL;
+		}
 		dmb_release(p, &p->rx_dmb[q]);
 		memset(&p->qconf[q], 0, sizeof(p->qconf[q]));
 		if (p->rxq[q] != NULL) {
@@ -280,10 +286,14 @@ register_rx_dmbs(struct ism_port *p)
 				 q, prm.len, p->peer_gid, strerror(-rc));
 			return rc;	/* the next control step tries again */
 		}
+		/* a failure leaves the queue copying, as with zero_copy=off */
+		if (p->rx_zc[q] == NULL)
+			ism_zc_dmb_new(p, q, &p->rx_zc[q]);
 		memset(p->rx_dmb[q]->addr, 0, ISM_RING_DATA_OFF);
 		memset(&p->qconf[q].peer, 0, sizeof(p->qconf[q].peer));
 		p->qconf[q].local = p->rx_dmb[q]->addr;
 		p->qconf[q].local_ring = p->rx_dmb[q]->len - ISM_RING_DATA_OFF;
+		p->qconf[q].zc = p->rx_zc[q];
 	}
 	post_all(p, true);
 	p->rx_dmb_rgid = p->peer_gid;
@@ -331,13 +341,42 @@ rings_pending(const struct ism_port *p)
 	return left;
 }
 
+/* Zero-copy frames of our RX DMBs the application still holds. */
+static uint32_t
+frames_held(const struct ism_port *p, uint16_t *first_q)
+{
+	uint32_t held = 0;
+
+	for (uint16_t q = p->nb_queues; q-- > 0;) {
+		uint32_t n = p->rx_zc[q] != NULL ? ism_zc_held(p->rx_zc[q]) : 0;
+
+		if (n != 0)
+			*first_q = q;
+		held += n;
+	}
+	return held;
+}
+
 static void
 drain_step(struct ism_port *p, uint64_t now)
 {
 	uint64_t left = rings_pending(p);
+	uint16_t hq = 0;
+	uint32_t held;
 
 	if (left != 0 && now - p->drain_since_ms < p->args.hb_timeout_ms)
 		return;
+	/* the peer's next session writes the ring from its start: never
+	 * over a frame the application holds, however long it takes */
+	held = frames_held(p, &hq);
+	if (held != 0) {
+		if (now - p->last_held_log_ms >= SEARCH_LOG_PERIOD_MS) {
+			PORT_LOG(p, WARNING, "the application holds %u zero-copy frames (RX queue %u and maybe others): the rings start over, and the link comes back, once they are freed",
+				 held, hq);
+			p->last_held_log_ms = now;
+		}
+		return;
+	}
 	if (left != 0) {
 		p->drain_timeouts++;
 		p->drain_discarded += left;

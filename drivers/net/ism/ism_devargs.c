@@ -30,6 +30,7 @@ enum devarg_key {
 	KEY_QUEUES,
 	KEY_MAC,
 	KEY_HB_TIMEOUT,
+	KEY_ZERO_COPY,
 	KEY_DRIVER,	/* the driver layer of "bus=../class=../driver=net_ism,.." */
 	KEY_COUNT,
 };
@@ -42,6 +43,7 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_QUEUES] = "queues",
 	[KEY_MAC] = "mac",
 	[KEY_HB_TIMEOUT] = "hb_timeout",
+	[KEY_ZERO_COPY] = "zero_copy",
 	[KEY_DRIVER] = "driver",
 };
 
@@ -86,6 +88,10 @@ accepted(enum devarg_key k, char *buf, size_t size)
 	case KEY_HB_TIMEOUT:
 		snprintf(buf, size, "%d..%d (milliseconds)", HB_TIMEOUT_MIN_MS,
 			 HB_TIMEOUT_MAX_MS);
+		break;
+	case KEY_ZERO_COPY:
+		snprintf(buf, size, "on, off, or 1..%d (frames of that many bytes and more)",
+			 ISM_MAX_FRAME);
 		break;
 	default:
 		snprintf(buf, size, "net_ism");
@@ -267,6 +273,19 @@ parse_value(struct parse_ctx *c, enum devarg_key k, const char *value)
 		return rc;
 	case KEY_MAC:
 		return parse_mac(c, value);
+	case KEY_ZERO_COPY:
+		if (strcmp(value, "on") == 0) {
+			a->zc_min = 1;
+			return 0;
+		}
+		if (strcmp(value, "off") == 0) {
+			a->zc_min = ISM_ZC_OFF;
+			return 0;
+		}
+		rc = parse_uint(c, k, value, 1, ISM_MAX_FRAME, &v);
+		if (rc == 0)
+			a->zc_min = (uint32_t)v;
+		return rc;
 	default:
 		if (strcmp(value, "net_ism") != 0) {
 			ISM_LOG(ERR, "%s: driver=%s names another driver; accepted: net_ism",
@@ -379,6 +398,7 @@ ism_devargs_parse(const char *dev, const char *args, bool model,
 	a->dmb_size = ISM_DEFAULT_DMB_SIZE;
 	a->queues = ISM_MAX_QUEUES;
 	a->hb_timeout_ms = ISM_DEFAULT_HB_TIMEOUT_MS;
+	a->zc_min = ISM_DEFAULT_ZC_MIN;
 	rc = parse_items(&c, args != NULL ? args : "");
 	if (rc < 0)
 		return rc;

@@ -205,7 +205,9 @@ port_release(struct ism_port *p)
 		rte_intr_instance_free(p->intr);
 		p->intr = NULL;
 	}
-	ism_dev_close(p->dev);	/* detaches the function: peers get a GID event */
+	/* detaches the function (peers get a GID event), or leaves that to
+	 * the last zero-copy frame the application frees */
+	ism_zc_dev_close(p);
 	p->dev = NULL;
 }
 
@@ -365,6 +367,10 @@ ism_port_dump(const struct ism_port *p, FILE *f)
 	fprintf(f, "dmb_size: %u\n", p->args.dmb_size);
 	fprintf(f, "peer_dmb_size: %u\n", p->peer.dmb_size);
 	fprintf(f, "ring_epoch: %u\n", p->ring_epoch);
+	for (uint16_t q = 0; q < p->nb_queues; q++)
+		if (p->rx_zc[q] != NULL)
+			fprintf(f, "rxq%u_zero_copy_held: %u\n", q,
+				ism_zc_held(p->rx_zc[q]));
 	fprintf(f, "handshakes: %" PRIu64 "\n", p->handshakes);
 	fprintf(f, "link_downs: %" PRIu64 "\n", p->link_downs);
 	fprintf(f, "hb_missed: %" PRIu64 "\n", p->hb_missed);

@@ -14,6 +14,7 @@
 #include "ism.h"
 #include "ism_ring.h"
 #include "ism_ctrl_proto.h"
+#include "ism_rx_zc.h"
 
 extern int ism_logtype;
 #define ISM_LOG(level, fmt, ...) \
@@ -30,6 +31,9 @@ extern int ism_logtype;
 #define ISM_DEFAULT_DMB_SIZE	(1u << 20)	/* see doc/guides/nics/ism.rst */
 #define ISM_MIN_DMB_SIZE	(16u << 10)
 #define ISM_HB_INTERVAL_MS	100
+/* zero_copy= when not given; see doc/guides/nics/ism.rst for how it was
+ * chosen */
+#define ISM_DEFAULT_ZC_MIN	ISM_ZC_OFF
 #define ISM_DEFAULT_HB_TIMEOUT_MS	1000
 #define ISM_CTRL_PERIOD_US	10000
 #define ISM_HELLO_PERIOD_MS	100
@@ -44,6 +48,7 @@ struct ism_qconf {
 	uint8_t *local;			/* our RX DMB q; NULL = none */
 	uint32_t local_ring;		/* its ring size */
 	uint32_t epoch;			/* a new one restarts the ring cursors */
+	struct ism_zc_dmb *zc;		/* zero-copy state of @local; NULL = copy */
 };
 
 /*
@@ -67,6 +72,8 @@ struct ism_rxq {
 	struct rte_mempool *mp;
 	uint8_t *dmb;			/* our RX DMB memory */
 	uint32_t ring_size;
+	uint32_t zc_min;		/* frames this long and up: zero-copy */
+	struct ism_zc_dmb *zc;		/* NULL: every frame copied */
 	uint64_t cons;			/* consumed, ring bytes */
 	uint64_t cons_published;
 	uint64_t cons_seen;		/* cons at the end of a burst, for the
@@ -88,6 +95,8 @@ struct ism_rxq {
 	uint64_t store_errors;
 	bool deferred_start;		/* rx_deferred_start: not started
 					 * by dev_start (ism_queue.c) */
+	uint64_t zc_frames;		/* handed out zero-copy */
+	uint64_t zc_copied;		/* big enough, but no slot free */
 };
 
 struct ism_txq {
@@ -128,6 +137,7 @@ struct ism_devargs {
 	uint32_t hb_timeout_ms;
 	bool mac_set;
 	struct rte_ether_addr mac;
+	uint32_t zc_min;		/* zero_copy=: ISM_ZC_OFF, or a frame size */
 };
 
 /* How far a started port is with its peer; ism_ctrl.c moves it, in one
@@ -198,6 +208,9 @@ struct ism_port {
 	uint16_t session;		/* ours, new on every start */
 	uint16_t nb_queues;		/* configured queue pairs */
 	struct ism_dmb *rx_dmb[ISM_MAX_QUEUES];
+	struct ism_zc_dmb *rx_zc[ISM_MAX_QUEUES];	/* zero-copy state of each */
+	struct ism_zc_dev *zdev;	/* keeps dev open while frames are held */
+	uint64_t last_held_log_ms;	/* drain waits for held frames */
 	struct ism_qconf qconf[ISM_MAX_QUEUES];		/* as last posted */
 	uint32_t ring_epoch;		/* bumped when the rings start over */
 	uint64_t rx_dmb_rgid;		/* the peer they were registered for */
@@ -256,7 +269,7 @@ uint64_t ism_now_ms(void);
 #define ISM_DEVARGS_HELP \
 	"fabric=<name> pair=<label> peer=<gid>|any " \
 	"dmb_size=<16384..1048576, multiple of 4096> queues=<1..16> " \
-	"mac=<xx:xx:xx:xx:xx:xx> hb_timeout=<ms>"
+	"mac=<xx:xx:xx:xx:xx:xx> hb_timeout=<ms> zero_copy=on|off|<bytes>"
 int ism_devargs_parse(const char *name, const char *args, bool model,
 		      struct ism_devargs *out);
 extern const char ism_devargs_help[];

@@ -15,6 +15,7 @@
 
 #include "ism_ethdev.h"
 #include "ism_ring.h"
+#include "ism_rx_zc.h"
 
 void
 ism_qctl_post(struct ism_qctl *c, const struct ism_qconf *next)
@@ -50,6 +51,8 @@ ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c)
 	q->peer = c->peer;
 	q->dmb = c->local;
 	q->ring_size = c->local_ring;
+	q->zc = c->zc;
+	q->zc_min = c->zc != NULL ? c->zc->min_len : ISM_ZC_OFF;
 	/* an epoch, not a flag: a queue that missed the configuration
 	 * carrying the reset still sees it in every later one */
 	if (c->epoch != q->epoch) {
@@ -57,6 +60,8 @@ ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c)
 		q->cons_published = 0;
 		__atomic_store_n(&q->cons_seen, 0, __ATOMIC_RELEASE);
 		q->epoch = c->epoch;
+		if (q->zc != NULL)
+			ism_zc_restart(q->zc);
 	}
 }
 
@@ -73,18 +78,23 @@ ism_txq_apply(struct ism_txq *q, const struct ism_qconf *c)
 	}
 }
 
-/* Tell the peer how far we consumed: its credits for this ring. */
+/*
+ * Tell the peer how far we consumed: its credits for this ring. With
+ * zero-copy frames out, only up to the first one still held: the peer
+ * may then write anywhere but over a frame the application holds.
+ */
 static void
 rx_publish(struct ism_rxq *q)
 {
-	ism_be64_t cur = ism_be64(q->cons);
+	uint64_t done = q->zc != NULL ? ism_zc_credit(q) : q->cons;
+	ism_be64_t cur = ism_be64(done);
 
-	__atomic_store_n(&q->cons_seen, q->cons, __ATOMIC_RELEASE);
-	if (q->peer.tok == 0 || q->cons == q->cons_published)
+	__atomic_store_n(&q->cons_seen, done, __ATOMIC_RELEASE);
+	if (q->peer.tok == 0 || done == q->cons_published)
 		return;
 	if (ism_move(q->port->dev, &q->peer, 0, ISM_RING_CREDIT_OFF, &cur,
 		     sizeof(cur), false) == 0)
-		q->cons_published = q->cons;
+		q->cons_published = done;
 	else
 		q->store_errors++;
 }
@@ -123,6 +133,19 @@ rx_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len)
 	head->pkt_len = len;
 	head->port = q->port->eth->data->port_id;
 	return head;
+}
+
+/* A frame of zc_min bytes or more: attached where it lies when a slot is
+ * free, else copied as any other. */
+static struct rte_mbuf *
+rx_zero_copy(struct ism_rxq *q, const uint8_t *rec, uint32_t len)
+{
+	struct rte_mbuf *m;
+	int rc = ism_zc_rx(q, (uint8_t *)(uintptr_t)rec, len, q->cons, &m);
+
+	if (rc == 0)
+		return rx_copy(q, rec + sizeof(struct ism_rec_hdr), len);
+	return rc > 0 ? m : NULL;
 }
 
 /*
@@ -187,7 +210,7 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	if (prod == q->cons) {
 		/* a credit update that could not be stored before must not
 		 * wait for more data: the sender may be waiting for it */
-		if (unlikely(q->cons != q->cons_published))
+		if (unlikely(q->cons != q->cons_published || q->zc != NULL))
 			rx_publish(q);
 		return 0;
 	}
@@ -241,7 +264,10 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 			q->cons += rec;
 			continue;
 		}
-		m = rx_copy(q, ring + at + sizeof(h), len);
+		if (len >= q->zc_min)
+			m = rx_zero_copy(q, ring + at, len);
+		else
+			m = rx_copy(q, ring + at + sizeof(h), len);
 		if (unlikely(m == NULL)) {
 			q->nombuf++;
 			q->port->eth->data->rx_mbuf_alloc_failed++;

@@ -22,6 +22,8 @@ static const struct xstat_def queue_xstats[] = {
 	RXQ(filter_short, "rx_filtered_short"),
 	RXQ(oversize, "rx_oversize_drops"),
 	RXQ(store_errors, "rx_credit_store_errors"),
+	RXQ(zc_frames, "rx_zero_copy_frames"),
+	RXQ(zc_copied, "rx_zero_copy_no_slot"),
 	TXQ(stores, "tx_stores"),
 	TXQ(store_errors, "tx_store_errors"),
 	TXQ(credit_stalls, "tx_credit_stalls"),
@@ -112,6 +114,7 @@ ism_stats_reset(struct rte_eth_dev *eth)
 			r->corrupt_records = r->cursor_errors = r->store_errors = 0;
 			r->filter_unicast = r->filter_multicast = 0;
 			r->filter_short = r->oversize = 0;
+			r->zc_frames = r->zc_copied = 0;
 		}
 		if (t != NULL) {
 			t->packets = t->bytes = t->errors = t->stores = 0;
