@@ -44,6 +44,12 @@ tap.check(len(rows) == 3 and all(r["gbytes_per_s"] > 0 for r in rows), "store lo
 rows = run("stream", ["--sizes", "64,1500,mix"], pair)
 tap.check(len(rows) == 3 and all(r["count"] > 0 for r in rows), "stream carried frames at every size")
 tap.check(all(r["lost"] == 0 and r["bad"] == 0 for r in rows), "stream lost nothing, damaged nothing")
+zc_pair = [v + ",zero_copy=on" for v in pair]
+rows = run("stream", ["--sizes", "64,1500,9000"], zc_pair)
+tap.check(len(rows) == 3 and all(r["count"] > 0 for r in rows),
+          "stream with zero_copy=on carried frames at every size")
+tap.check(all(r["lost"] == 0 and r["bad"] == 0 for r in rows),
+          "zero-copy stream lost nothing, damaged nothing")
 rows = run("pingpong", ["--sizes", "64"], pair)
 tap.check(len(rows) == 1 and rows[0]["count"] > 0 and rows[0]["p50_us"] > 0,
       "pingpong measured round trips")
