@@ -13,6 +13,7 @@
 
 #include "ism_ethdev.h"
 #include "ism_ring.h"
+#include "ism_rx_copy.h"
 #include "ism_rx_zc.h"
 
 static void
@@ -210,6 +211,13 @@ ism_zc_rx(struct ism_rxq *q, uint8_t *rec, uint32_t len, uint64_t start,
 	q->zc_frames++;
 	*mp = m;
 	return 1;
+}
+
+/* A frame below the threshold, or with no slot free: copied. */
+struct rte_mbuf *
+ism_zc_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len)
+{
+	return ism_rx_copy(q, src, len);
 }
 
 /*

@@ -15,6 +15,7 @@
 
 #include "ism_ethdev.h"
 #include "ism_ring.h"
+#include "ism_rx_copy.h"
 #include "ism_rx_zc.h"
 
 void
@@ -83,10 +84,10 @@ ism_txq_apply(struct ism_txq *q, const struct ism_qconf *c)
  * zero-copy frames out, only up to the first one still held: the peer
  * may then write anywhere but over a frame the application holds.
  */
-static void
-rx_publish(struct ism_rxq *q)
+static __rte_always_inline void
+rx_publish(struct ism_rxq *q, const bool zc)
 {
-	uint64_t done = q->zc != NULL ? ism_zc_credit(q) : q->cons;
+	uint64_t done = zc ? ism_zc_credit(q) : q->cons;
 	ism_be64_t cur = ism_be64(done);
 
 	__atomic_store_n(&q->cons_seen, done, __ATOMIC_RELEASE);
@@ -97,55 +98,6 @@ rx_publish(struct ism_rxq *q)
 		q->cons_published = done;
 	else
 		q->store_errors++;
-}
-
-/* Copy one frame out of the ring into a (possibly chained) mbuf. */
-static struct rte_mbuf *
-rx_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len)
-{
-	struct rte_mbuf *head = rte_pktmbuf_alloc(q->mp), *m = head, *prev;
-	uint32_t done = 0;
-
-	if (unlikely(head == NULL))
-		return NULL;
-	for (;;) {
-		uint32_t room = rte_pktmbuf_tailroom(m);
-		uint32_t n = len - done < room ? len - done : room;
-
-		if (unlikely(n == 0)) {		/* a pool without data room */
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), src + done, n);
-		m->data_len = (uint16_t)n;
-		done += n;
-		if (done == len)
-			break;
-		prev = m;
-		m = rte_pktmbuf_alloc(q->mp);
-		if (unlikely(m == NULL)) {
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		prev->next = m;
-		head->nb_segs++;
-	}
-	head->pkt_len = len;
-	head->port = q->port->eth->data->port_id;
-	return head;
-}
-
-/* A frame of zc_min bytes or more: attached where it lies when a slot is
- * free, else copied as any other. */
-static struct rte_mbuf *
-rx_zero_copy(struct ism_rxq *q, const uint8_t *rec, uint32_t len)
-{
-	struct rte_mbuf *m;
-	int rc = ism_zc_rx(q, (uint8_t *)(uintptr_t)rec, len, q->cons, &m);
-
-	if (rc == 0)
-		return rx_copy(q, rec + sizeof(struct ism_rec_hdr), len);
-	return rc > 0 ? m : NULL;
 }
 
 /*
@@ -190,28 +142,25 @@ rx_wanted(struct ism_rxq *q, const uint8_t *frame, uint32_t len)
 	return false;
 }
 
-uint16_t
-ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
+/*
+ * The burst, in two versions the compiler makes from this one: @zc is a
+ * constant, so the copying version is the loop it was before zero-copy
+ * existed, not one with a test per frame for it.
+ */
+static __rte_always_inline uint16_t
+rx_burst(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb, const bool zc)
 {
-	struct ism_rxq *q = rxq;
 	const uint8_t *ring;
-	struct ism_qconf conf;
 	uint64_t prod;
 	uint16_t n = 0;
 
-	if (unlikely(ism_queue_stopped(q->port->eth->data->rx_queue_state, q->qid)))
-		return 0;	/* consumes nothing: ism_queue.c */
-	if (unlikely(qctl_take(&q->ctl, &conf)))
-		ism_rxq_apply(q, &conf);
-	if (unlikely(q->dmb == NULL))
-		return 0;
 	ring = q->dmb + ISM_RING_DATA_OFF;
 	prod = ism_ring_load64(q->dmb, ISM_RING_PROD_OFF);
 	if (prod == q->cons) {
 		/* a credit update that could not be stored before must not
 		 * wait for more data: the sender may be waiting for it */
-		if (unlikely(q->cons != q->cons_published || q->zc != NULL))
-			rx_publish(q);
+		if (unlikely(q->cons != q->cons_published || zc))
+			rx_publish(q, zc);
 		return 0;
 	}
 	if (unlikely(prod == 0)) {
@@ -229,7 +178,7 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 			rx_resync(q, prod);
 		else
 			q->cursor_errors++;
-		rx_publish(q);
+		rx_publish(q, zc);
 		return 0;
 	}
 	while (n < nb && q->cons < prod) {
@@ -237,6 +186,7 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		uint32_t tail = q->ring_size - at, len, rec;
 		struct ism_rec_hdr h;
 		struct rte_mbuf *m;
+		int zrc;
 
 		if (unlikely(tail < sizeof(h)))
 			goto corrupt;
@@ -264,10 +214,17 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 			q->cons += rec;
 			continue;
 		}
-		if (len >= q->zc_min)
-			m = rx_zero_copy(q, ring + at, len);
-		else
-			m = rx_copy(q, ring + at + sizeof(h), len);
+		/* a frame of zc_min bytes or more is attached where it lies
+		 * when a slot is free, else copied as any other */
+		zrc = 0;
+		if (zc && len >= q->zc_min)
+			zrc = ism_zc_rx(q, (uint8_t *)(uintptr_t)(ring + at), len,
+					q->cons, &m);
+		if (zrc == 0)
+			m = zc ? ism_zc_copy(q, ring + at + sizeof(h), len) :
+				ism_rx_copy(q, ring + at + sizeof(h), len);
+		else if (zrc < 0)
+			m = NULL;
 		if (unlikely(m == NULL)) {
 			q->nombuf++;
 			q->port->eth->data->rx_mbuf_alloc_failed++;
@@ -278,7 +235,7 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 		q->cons += rec;
 	}
 	q->packets += n;
-	rx_publish(q);
+	rx_publish(q, zc);
 	return n;
 
 corrupt:
@@ -287,8 +244,31 @@ corrupt:
 	q->corrupt_records++;
 	q->cons = prod;
 	q->packets += n;
-	rx_publish(q);
+	rx_publish(q, zc);
 	return n;
+}
+
+static __rte_noinline uint16_t
+rx_burst_zc(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb)
+{
+	return rx_burst(q, pkts, nb, true);
+}
+
+uint16_t
+ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
+{
+	struct ism_rxq *q = rxq;
+	struct ism_qconf conf;
+
+	if (unlikely(ism_queue_stopped(q->port->eth->data->rx_queue_state, q->qid)))
+		return 0;	/* consumes nothing: ism_queue.c */
+	if (unlikely(qctl_take(&q->ctl, &conf)))
+		ism_rxq_apply(q, &conf);
+	if (unlikely(q->dmb == NULL))
+		return 0;
+	if (q->zc != NULL)
+		return rx_burst_zc(q, pkts, nb);
+	return rx_burst(q, pkts, nb, false);
 }
 
 /* Gathers records for the stores of one contiguous span of the ring. */
