@@ -14,7 +14,7 @@
  *    frames stay readable and intact (new ports on the same fabric
  *    carrying traffic meanwhile), the function detaches only when the
  *    last one is freed;
- *  - the devarg's values.
+ *  - the default (zero-copy from 2048 bytes) and the devarg's values.
  * The sender's credit is read where the driver reads it, in the
  * sender's own RX DMB (the test links the PMD and sees its structures).
  */
@@ -508,6 +508,40 @@ test_stop_close_held(void)
 	rte_vdev_uninit("net_ism4");
 }
 
+/* Without the devarg: frames of 2048 bytes and more zero-copy, smaller
+ * ones (every frame of MTU 1500) copied. */
+static void
+test_default(void)
+{
+	static const uint32_t sizes[] = { 1518, 2047, 2048, 9018 };
+	unsigned int right = 0;
+	int d0, d1;
+
+	CHECK(rte_vdev_init("net_ism10", "fabric=" FABRIC ",pair=df") == 0 &&
+	      rte_vdev_init("net_ism11", "fabric=" FABRIC ",pair=df") == 0,
+	      "a pair without zero_copy=");
+	d0 = pmd_port_of("net_ism10");
+	d1 = pmd_port_of("net_ism11");
+	if (d0 < 0 || d1 < 0 || start_pair((uint16_t)d0, (uint16_t)d1, 9000) != 0) {
+		CHECK(false, "it links");
+		return;
+	}
+	for (unsigned int i = 0; i < RTE_DIM(sizes); i++) {
+		struct rte_mbuf *m = NULL;
+
+		if (send_one((uint16_t)d0, i, sizes[i]) &&
+		    recv_n((uint16_t)d1, &m, 1, 2000) == 1 &&
+		    frame_intact(m, i, sizes[i]) &&
+		    is_zero_copy(m) == (sizes[i] >= 2048))
+			right++;
+		rte_pktmbuf_free(m);
+	}
+	CHECK_EQ(right, RTE_DIM(sizes),
+		 "1518 and 2047 bytes copied, 2048 and 9018 zero-copy, all intact");
+	rte_vdev_uninit("net_ism10");
+	rte_vdev_uninit("net_ism11");
+}
+
 static void
 test_devarg(void)
 {
@@ -572,6 +606,7 @@ main(int argc, char **argv)
 	test_random_frees((uint16_t)a, (uint16_t)b);
 	test_restart_waits((uint16_t)a, (uint16_t)b);
 	test_stop_close_held();
+	test_default();
 	test_devarg();
 	{
 		const int ports[] = { a, b, t0, t1 };
