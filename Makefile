@@ -93,9 +93,12 @@ test:
 #   make test-bus        the bus suite (emulated ism_vfio_pci) on $(BUILD)
 #   make test-bus-asan   the bus suite built with ASan/UBSan; LeakSanitizer
 #                        fails a test that leaks (100 hotplug cycles
-#                        included); only the bus targets are built
+#                        included); only the bus targets are built, and
+#                        the tests of suite asan (pmd's zero_copy: mbufs
+#                        that outlive their port) run there too
 BUS_ASAN ?= build-bus-asan
-BUS_TEST_TARGETS = $(addprefix test/bus/test_bus_,scan lib store hotplug vanish)
+BUS_TEST_TARGETS = $(addprefix test/bus/test_bus_,scan lib store hotplug vanish) \
+	test/pmd/test_zero_copy
 
 .PHONY: test-bus test-bus-asan
 
@@ -108,7 +111,7 @@ test-bus-asan: setup
 		-Dbuildtype=debug $(MESON_ARGS)
 	ninja -C $(BUS_ASAN) $(BUS_TEST_TARGETS)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		$(MESON_TEST) -C $(BUS_ASAN) --suite bus --no-rebuild
+		$(MESON_TEST) -C $(BUS_ASAN) --suite bus --suite asan --no-rebuild
 # --- end of vfio_ism bus targets ---
 
 # --- documentation (doc/) ---
