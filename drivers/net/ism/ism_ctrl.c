@@ -721,6 +721,7 @@ ctrl_step(struct ism_port *p, const struct label_hit *hit)
 	ism_poll_events(p->dev, on_event, p);
 	now = ism_now_ms();
 	note_noise(p, now);
+	ism_zc_note_held(p);
 	switch (p->state) {
 	case ISM_LINK_STOPPED:
 		return;

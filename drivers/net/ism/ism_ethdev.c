@@ -367,10 +367,9 @@ ism_port_dump(const struct ism_port *p, FILE *f)
 	fprintf(f, "dmb_size: %u\n", p->args.dmb_size);
 	fprintf(f, "peer_dmb_size: %u\n", p->peer.dmb_size);
 	fprintf(f, "ring_epoch: %u\n", p->ring_epoch);
-	for (uint16_t q = 0; q < p->nb_queues; q++)
-		if (p->rx_zc[q] != NULL)
-			fprintf(f, "rxq%u_zero_copy_held: %u\n", q,
-				ism_zc_held(p->rx_zc[q]));
+	/* the control alarm's copy, in the port: a secondary reads it too */
+	for (uint16_t q = 0; q < p->nb_queues && p->args.zc_min != ISM_ZC_OFF; q++)
+		fprintf(f, "rxq%u_zero_copy_held: %u\n", q, p->zc_held[q]);
 	fprintf(f, "handshakes: %" PRIu64 "\n", p->handshakes);
 	fprintf(f, "link_downs: %" PRIu64 "\n", p->link_downs);
 	fprintf(f, "hb_missed: %" PRIu64 "\n", p->hb_missed);

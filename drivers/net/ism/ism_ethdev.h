@@ -210,6 +210,8 @@ struct ism_port {
 	struct ism_dmb *rx_dmb[ISM_MAX_QUEUES];
 	struct ism_zc_dmb *rx_zc[ISM_MAX_QUEUES];	/* zero-copy state of each */
 	struct ism_zc_dev *zdev;	/* keeps dev open while frames are held */
+	uint32_t zc_held[ISM_MAX_QUEUES];	/* frames held, as of the last
+						 * control step (private dump) */
 	uint64_t last_held_log_ms;	/* drain waits for held frames */
 	struct ism_qconf qconf[ISM_MAX_QUEUES];		/* as last posted */
 	uint32_t ring_epoch;		/* bumped when the rings start over */

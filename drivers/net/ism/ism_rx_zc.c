@@ -148,6 +148,13 @@ ism_zc_dmb_release(struct ism_zc_dmb *z, struct ism_dmb *dmb)
 }
 
 void
+ism_zc_note_held(struct ism_port *p)
+{
+	for (uint16_t q = 0; q < ISM_MAX_QUEUES; q++)
+		p->zc_held[q] = p->rx_zc[q] != NULL ? ism_zc_held(p->rx_zc[q]) : 0;
+}
+
+void
 ism_zc_dev_close(struct ism_port *p)
 {
 	struct ism_zc_dev *zd = p->zdev;

@@ -77,6 +77,10 @@ struct ism_zc_dmb {
 int ism_zc_dmb_new(struct ism_port *p, uint16_t qid, struct ism_zc_dmb **zp);
 void ism_zc_dmb_release(struct ism_zc_dmb *z, struct ism_dmb *dmb);
 uint32_t ism_zc_held(const struct ism_zc_dmb *z);
+/* Copy each queue's held count into the port (p->zc_held), where a
+ * secondary's private dump can read it: the ism_zc_dmb objects are in
+ * the primary's heap. */
+void ism_zc_note_held(struct ism_port *p);
 /* Instead of ism_dev_close() at port close. */
 void ism_zc_dev_close(struct ism_port *p);
 
