@@ -208,8 +208,9 @@ struct ism_port {
 	uint16_t session;		/* ours, new on every start */
 	uint16_t nb_queues;		/* configured queue pairs */
 	struct ism_dmb *rx_dmb[ISM_MAX_QUEUES];
-	struct ism_zc_dmb *rx_zc[ISM_MAX_QUEUES];	/* zero-copy state of each */
-	struct ism_zc_dev *zdev;	/* keeps dev open while frames are held */
+	/* zero-copy state of each RX DMB, primary only */
+	struct ism_zc_dmb *rx_zc[ISM_MAX_QUEUES];
+	struct ism_zc_dev *zdev;	/* primary only: dev while frames are held */
 	uint32_t zc_held[ISM_MAX_QUEUES];	/* frames held, as of the last
 						 * control step (private dump) */
 	uint64_t last_held_log_ms;	/* drain waits for held frames */
