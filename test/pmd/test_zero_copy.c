@@ -590,6 +590,8 @@ main(int argc, char **argv)
 	if (a < 0 || b < 0 || t0 < 0 || t1 < 0) {
 		check_diag("%s", pmd_log_text());
 		printf("Bail out! no ports\n");
+		pmd_log_stop();
+		pmd_eal_stop();		/* removes the fabric and runtime dirs */
 		return 99;
 	}
 	{

@@ -205,7 +205,9 @@ ism_zc_rx(struct ism_rxq *q, uint8_t *rec, uint32_t len, uint64_t start,
 	if (unlikely(m == NULL))
 		return -ENOMEM;
 	s->start = start;
-	s->held = 1;
+	/* seen by the free callback through the application's hand-off of
+	 * the mbuf: no order needed here */
+	__atomic_store_n(&s->held, 1, __ATOMIC_RELAXED);
 	rte_mbuf_ext_refcnt_set(&s->shinfo, 1);
 	__atomic_add_fetch(&z->refs, 1, __ATOMIC_RELAXED);
 	z->tail++;
