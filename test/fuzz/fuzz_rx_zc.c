@@ -58,6 +58,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	eth->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
 	snprintf(port.name, sizeof(port.name), "fuzz_rx_zc");
 	port.args.zc_min = 1;
+	eth->data->mtu = ISM_MAX_MTU;	/* zero-copy needs frames that reach zc_min */
 	/* 64 slots: fewer than a ring of small records, so that running
 	 * out of them (frames copied instead) is reached too */
 	setup_q.mp = pool;

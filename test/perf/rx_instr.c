@@ -128,6 +128,7 @@ main(int argc, char **argv)
 		return 1;
 	memset(dmb, 0, DMB_SIZE);
 	port.eth->data->promiscuous = 1;
+	port.eth->data->mtu = ISM_MAX_MTU;	/* zero-copy needs frames that reach zc_min */
 	/* a stopped queue (the state ethdev starts with) consumes nothing */
 	port.eth->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
 	snprintf(port.name, sizeof(port.name), "rx_instr");

@@ -538,6 +538,13 @@ test_default(void)
 	}
 	CHECK_EQ(right, RTE_DIM(sizes),
 		 "1518 and 2047 bytes copied, 2048 and 9018 zero-copy, all intact");
+	CHECK(port_priv((uint16_t)d1)->rx_zc[0] != NULL, "at MTU 9000 the queue has zero-copy");
+	CHECK(rte_eth_dev_stop((uint16_t)d1) == 0 && rte_eth_dev_set_mtu((uint16_t)d1, 1500) == 0 &&
+	      rte_eth_dev_stop((uint16_t)d0) == 0 && rte_eth_dev_set_mtu((uint16_t)d0, 1500) == 0 &&
+	      rte_eth_dev_start((uint16_t)d0) == 0 && rte_eth_dev_start((uint16_t)d1) == 0 &&
+	      pmd_link_is((uint16_t)d1, 1, 5000), "both at MTU 1500, linked again");
+	CHECK(port_priv((uint16_t)d1)->rx_zc[0] == NULL,
+	      "at MTU 1500 no frame reaches 2048 bytes: the queue copies, in the copying burst");
 	rte_vdev_uninit("net_ism10");
 	rte_vdev_uninit("net_ism11");
 }

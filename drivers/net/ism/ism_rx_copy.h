@@ -3,11 +3,9 @@
 #define ISM_RX_COPY_H
 
 /*
- * RX's copy of a frame, inlined into the copying burst (ism_rxtx.c) and
- * compiled once more, out of line, for the zero-copy burst's frames
- * below its threshold (ism_zc_copy(), in ism_rx_zc.c). Two inlined
- * copies in one file made the compiler call rte_pktmbuf_alloc() out of
- * line, ten instructions more per frame on the copying path.
+ * RX's copy of a frame, inlined into both versions of the burst
+ * (ism_rx_burst.h): the copying one and, for frames below the threshold
+ * or without a free slot, the zero-copy one.
  */
 
 #include <rte_branch_prediction.h>

@@ -13,7 +13,7 @@
 
 #include "ism_ethdev.h"
 #include "ism_ring.h"
-#include "ism_rx_copy.h"
+#include "ism_rx_burst.h"
 #include "ism_rx_zc.h"
 
 static void
@@ -98,7 +98,11 @@ ism_zc_dmb_new(struct ism_port *p, uint16_t qid, struct ism_zc_dmb **zp)
 	uint32_t n;
 
 	*zp = NULL;
-	if (p->args.zc_min == ISM_ZC_OFF || q == NULL)
+	/* no frame of the MTU reaches the threshold (the default's case at
+	 * MTU 1500): the queue keeps the copying burst, which is cheaper for
+	 * the frames it copies than the zero-copy one (ism_rx_burst.h) */
+	if (p->args.zc_min == ISM_ZC_OFF || q == NULL ||
+	    p->args.zc_min > (uint32_t)p->eth->data->mtu + ISM_FRAME_OVERHEAD)
 		return 0;
 	if (rte_pktmbuf_priv_flags(q->mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) {
 		PORT_LOG(p, INFO, "RX queue %u: its mbufs have pinned external buffers, which cannot take a frame of the DMB: copying",
@@ -222,13 +226,6 @@ ism_zc_rx(struct ism_rxq *q, uint8_t *rec, uint32_t len, uint64_t start,
 	return 1;
 }
 
-/* A frame below the threshold, or with no slot free: copied. */
-struct rte_mbuf *
-ism_zc_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len)
-{
-	return ism_rx_copy(q, src, len);
-}
-
 /*
  * How far the peer may reuse the ring: up to the first frame still held,
  * or everything read if none is. Frees in any order only move it once
@@ -261,4 +258,11 @@ void
 ism_zc_restart(struct ism_zc_dmb *z)
 {
 	z->head = z->tail;
+}
+
+/* The burst of a zero-copy queue (ism_rx_burst() picks it). */
+uint16_t
+ism_zc_rx_burst(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb)
+{
+	return ism_rx_burst_tmpl(q, pkts, nb, true);
 }

@@ -88,8 +88,8 @@ void ism_zc_dev_close(struct ism_port *p);
 int ism_zc_rx(struct ism_rxq *q, uint8_t *rec, uint32_t len, uint64_t start,
 	      struct rte_mbuf **mp);
 uint64_t ism_zc_credit(struct ism_rxq *q);
-struct rte_mbuf *ism_zc_copy(struct ism_rxq *q, const uint8_t *src,
-			     uint32_t len);
+uint16_t ism_zc_rx_burst(struct ism_rxq *q, struct rte_mbuf **pkts,
+			 uint16_t nb);
 void ism_zc_restart(struct ism_zc_dmb *z);
 
 #endif /* ISM_RX_ZC_H */

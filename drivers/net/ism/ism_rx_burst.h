@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ISM_RX_BURST_H
+#define ISM_RX_BURST_H
+
+/*
+ * The RX burst as a template, compiled twice: copying (ism_rxtx.c) and
+ * zero-copy (ism_rx_zc.c), @zc a constant in each. In files of their own
+ * so that each version gets the compiler's inlining as if it were the
+ * only one: with both in one file, rte_pktmbuf_alloc() went out of line
+ * and a copied frame cost 10 to 36 instructions more. Every header it
+ * reads was written by the peer, so each one is checked before it is
+ * trusted (doc/guides/nics/ism.rst, "The ring in a DMB").
+ */
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "ism_ethdev.h"
+#include "ism_ring.h"
+#include "ism_rx_copy.h"
+#include "ism_rx_zc.h"
+
+/*
+ * Tell the peer how far we consumed: its credits for this ring. With
+ * zero-copy frames out, only up to the first one still held: the peer
+ * may then write anywhere but over a frame the application holds.
+ */
+static __rte_always_inline void
+rx_publish(struct ism_rxq *q, const bool zc)
+{
+	uint64_t done = zc ? ism_zc_credit(q) : q->cons;
+	ism_be64_t cur = ism_be64(done);
+
+	__atomic_store_n(&q->cons_seen, done, __ATOMIC_RELEASE);
+	if (q->peer.tok == 0 || done == q->cons_published)
+		return;
+	if (ism_move(q->port->dev, &q->peer, 0, ISM_RING_CREDIT_OFF, &cur,
+		     sizeof(cur), false) == 0)
+		q->cons_published = done;
+	else
+		q->store_errors++;
+}
+
+/*
+ * The peer's cursor is not where it could be: it restarted, or it lies.
+ * Either way resynchronise on it rather than read what we cannot trust.
+ */
+static inline void
+rx_resync(struct ism_rxq *q, uint64_t prod)
+{
+	q->cursor_errors++;
+	q->cons = prod;
+}
+
+/*
+ * The address filter, in software: the peer may send frames for any MAC.
+ * Promiscuous (the default) takes everything; otherwise our own unicast
+ * MAC, broadcast, and multicast only with allmulticast (there is no
+ * multicast list). Each frame refused is counted by why.
+ */
+static inline bool
+rx_wanted(struct ism_rxq *q, const uint8_t *frame, uint32_t len)
+{
+	const struct rte_eth_dev_data *d = q->port->eth->data;
+	struct rte_ether_addr dst;
+
+	if (likely(d->promiscuous))
+		return true;
+	if (unlikely(len < RTE_ETHER_ADDR_LEN)) {
+		q->filter_short++;
+		return false;
+	}
+	memcpy(&dst, frame, sizeof(dst));	/* the peer may rewrite it */
+	if (rte_is_unicast_ether_addr(&dst)) {
+		if (rte_is_same_ether_addr(&dst, &q->port->mac))
+			return true;
+		q->filter_unicast++;
+		return false;
+	}
+	if (rte_is_broadcast_ether_addr(&dst) || d->all_multicast)
+		return true;
+	q->filter_multicast++;
+	return false;
+}
+
+/*
+ * The burst, in two versions the compiler makes from this one: @zc is a
+ * constant, so the copying version is the loop it was before zero-copy
+ * existed, not one with a test per frame for it.
+ */
+static __rte_always_inline uint16_t
+ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
+		  const bool zc)
+{
+	const uint8_t *ring;
+	uint64_t prod;
+	uint16_t n = 0;
+
+	ring = q->dmb + ISM_RING_DATA_OFF;
+	prod = ism_ring_load64(q->dmb, ISM_RING_PROD_OFF);
+	if (prod == q->cons) {
+		/* a credit update that could not be stored before must not
+		 * wait for more data: the sender may be waiting for it */
+		if (unlikely(q->cons != q->cons_published || zc))
+			rx_publish(q, zc);
+		return 0;
+	}
+	if (unlikely(prod == 0)) {
+		/* our control plane reset the ring after we read all of it;
+		 * the new epoch that goes with it follows */
+		q->cons = q->cons_published = 0;
+		__atomic_store_n(&q->cons_seen, 0, __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (unlikely(prod < q->cons || prod - q->cons > q->ring_size ||
+		     prod % ISM_REC_ALIGN != 0)) {
+		/* an unaligned cursor is never adopted: records are 8-byte
+		 * aligned, and a header must never straddle the DMB's end */
+		if (prod % ISM_REC_ALIGN == 0)
+			rx_resync(q, prod);
+		else
+			q->cursor_errors++;
+		rx_publish(q, zc);
+		return 0;
+	}
+	while (n < nb && q->cons < prod) {
+		uint32_t at = (uint32_t)(q->cons % q->ring_size);
+		uint32_t tail = q->ring_size - at, len, rec;
+		struct ism_rec_hdr h;
+		struct rte_mbuf *m;
+		int zrc;
+
+		if (unlikely(tail < sizeof(h)))
+			goto corrupt;
+		memcpy(&h, ring + at, sizeof(h));	/* read once, then check */
+		len = ism_cpu32(h.len);
+		if (unlikely(ism_cpu16(h.magic) != ISM_REC_MAGIC))
+			goto corrupt;
+		if (ism_cpu16(h.flags) & ISM_REC_F_WRAP) {
+			if (at == 0 || len != 0 || tail > prod - q->cons)
+				goto corrupt;
+			q->cons += tail;
+			continue;
+		}
+		rec = ism_rec_size(len);
+		if (unlikely(len == 0 || len > ISM_MAX_FRAME || rec > tail ||
+			     rec > prod - q->cons))
+			goto corrupt;
+		if (unlikely(!rx_wanted(q, ring + at + sizeof(h), len))) {
+			q->cons += rec;
+			continue;
+		}
+		if (unlikely(len > q->buf_room && !q->scatter)) {
+			/* the application did not ask for chains */
+			q->oversize++;
+			q->cons += rec;
+			continue;
+		}
+		/* a frame of zc_min bytes or more is attached where it lies
+		 * when a slot is free, else copied as any other */
+		zrc = 0;
+		if (zc && len >= q->zc_min)
+			zrc = ism_zc_rx(q, (uint8_t *)(uintptr_t)(ring + at), len,
+					q->cons, &m);
+		if (zrc == 0)
+			m = ism_rx_copy(q, ring + at + sizeof(h), len);
+		else if (zrc < 0)
+			m = NULL;
+		if (unlikely(m == NULL)) {
+			q->nombuf++;
+			q->port->eth->data->rx_mbuf_alloc_failed++;
+			break;
+		}
+		pkts[n++] = m;
+		q->bytes += len;
+		q->cons += rec;
+	}
+	q->packets += n;
+	rx_publish(q, zc);
+	return n;
+
+corrupt:
+	/* skip everything the peer published so far: nothing in it can be
+	 * trusted to be framed right */
+	q->corrupt_records++;
+	q->cons = prod;
+	q->packets += n;
+	rx_publish(q, zc);
+	return n;
+}
+
+#endif /* ISM_RX_BURST_H */
