@@ -11,7 +11,9 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
+#include <rte_mbuf.h>
 
+#include "check.h"
 #include "pmd_test.h"
 
 static char logbuf[1 << 16];
@@ -150,4 +152,64 @@ pmd_log_clear(void)
 	fflush(log_file);
 	rewind(log_file);
 	memset(logbuf, 0, sizeof(logbuf));
+}
+
+#define SEQ_AT	12	/* past the MACs: the address filter sees 5a:5a:.. */
+
+uint32_t
+pmd_send_seq(uint16_t port, struct rte_mempool *mp, uint32_t first,
+	     uint32_t n, uint32_t len)
+{
+	uint32_t sent = 0;
+
+	while (sent < n) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		uint32_t seq = first + sent;
+		char *d;
+
+		if (m == NULL)
+			break;
+		d = rte_pktmbuf_append(m, (uint16_t)len);
+		if (d == NULL) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		memset(d, 0x5a, len);
+		memcpy(d + SEQ_AT, &seq, sizeof(seq));
+		if (rte_eth_tx_burst(port, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			break;		/* the ring is full */
+		}
+		sent++;
+	}
+	return sent;
+}
+
+int
+pmd_recv_seq(uint16_t port, uint32_t *next, uint32_t n, uint32_t len, int ms)
+{
+	uint64_t end = pmd_now_ms() + (uint64_t)ms;
+	uint32_t got = 0;
+	bool bad = false;
+
+	while (got < n && pmd_now_ms() < end) {
+		struct rte_mbuf *m[32];
+		uint16_t k = rte_eth_rx_burst(port, 0, m, 32);
+
+		for (uint16_t i = 0; i < k; i++) {
+			uint32_t seq;
+
+			memcpy(&seq, rte_pktmbuf_mtod(m[i], uint8_t *) + SEQ_AT,
+			       sizeof(seq));
+			if ((seq != *next || m[i]->pkt_len != len) && !bad) {
+				check_diag("  frame %u: seq %u of %u bytes, want %u of %u",
+					   got + i, seq, m[i]->pkt_len, *next, len);
+				bad = true;
+			}
+			(*next)++;
+			rte_pktmbuf_free(m[i]);
+		}
+		got += k;
+	}
+	return bad ? -1 : (int)got;
 }

@@ -3,9 +3,9 @@
 #define PMD_TEST_H
 
 /*
- * Helpers of the pmd suite's programs. They link the PMD's copy of lib/ism
- * and the model (one model registry per process), so test/unit's helper
- * library, which has its own copy, is not theirs to use.
+ * Helpers of the pmd suite's programs. They link the driver's objects with
+ * lib/ism and the model (net_ism_test_dep: one copy of each per process);
+ * test/unit's helper library is not theirs to use.
  */
 
 #include <stdbool.h>
@@ -22,6 +22,17 @@ struct rte_mempool;
  * default configuration, started; 0 or the first failing call's error. */
 int pmd_start_port(uint16_t port, uint16_t rx_desc, uint16_t tx_desc,
 		   struct rte_mempool *mp);
+
+/* Sequenced frames on queue 0: frame k is @len bytes of 0x5a carrying
+ * its number first + k (host order) at byte 12, past the MACs. Sends until
+ * @n are sent or TX takes no more; returns how many TX accepted. */
+uint32_t pmd_send_seq(uint16_t port, struct rte_mempool *mp, uint32_t first,
+		      uint32_t n, uint32_t len);
+/* Receive on queue 0 until @n frames or @ms pass; each must be @len bytes
+ * and carry *@next, which advances per frame. The count, or -1 after a
+ * frame out of sequence (the first one is shown as a diagnostic). */
+int pmd_recv_seq(uint16_t port, uint32_t *next, uint32_t n, uint32_t len,
+		 int ms);
 
 /* EAL for one test program, --no-huge on lcore 0, with a private fabric
  * directory (ISM_MODEL_DIR) and a --file-prefix made from @tag; 0 or -1.

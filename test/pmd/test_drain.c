@@ -30,56 +30,6 @@
 
 static struct rte_mempool *pool;
 
-/* Frames seq first..first+n-1; returns how many TX accepted. */
-static uint32_t
-send_seq(uint16_t port, uint32_t first, uint32_t n)
-{
-	uint32_t sent = 0;
-
-	while (sent < n) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint32_t seq = first + sent;
-
-		if (m == NULL)
-			break;
-		memset(rte_pktmbuf_append(m, FRAME), 0xa5, FRAME);
-		memcpy(rte_pktmbuf_mtod(m, uint8_t *), &seq, sizeof(seq));
-		if (rte_eth_tx_burst(port, 0, &m, 1) != 1) {
-			rte_pktmbuf_free(m);
-			break;		/* the ring is full */
-		}
-		sent++;
-	}
-	return sent;
-}
-
-/* Receive until @n frames or @ms pass; every one must carry the next
- * sequence number from *@next. Returns the count, -1 on a wrong one. */
-static int
-recv_seq(uint16_t port, uint32_t *next, uint32_t n, int ms)
-{
-	uint64_t end = pmd_now_ms() + (uint64_t)ms;
-	uint32_t got = 0;
-	int bad = 0;
-
-	while (got < n && pmd_now_ms() < end) {
-		struct rte_mbuf *m[32];
-		uint16_t k = rte_eth_rx_burst(port, 0, m, 32);
-
-		for (uint16_t i = 0; i < k; i++) {
-			uint32_t seq;
-
-			memcpy(&seq, rte_pktmbuf_mtod(m[i], uint8_t *), sizeof(seq));
-			if (seq != *next || m[i]->pkt_len != FRAME)
-				bad = 1;
-			(*next)++;
-			rte_pktmbuf_free(m[i]);
-		}
-		got += k;
-	}
-	return bad ? -1 : (int)got;
-}
-
 static uint64_t
 xstat(uint16_t port, const char *name)
 {
@@ -96,19 +46,19 @@ test_drained(uint16_t a, uint16_t b)
 	uint32_t sent, next = 0;
 	int got;
 
-	sent = send_seq(a, 0, 100000);
+	sent = pmd_send_seq(a, pool, 0, 100000, FRAME);
 	CHECK(sent > 100, "a filled b's ring without b reading (%u frames)", sent);
 	CHECK_EQ(rte_eth_dev_stop(a), 0, "a stops (BYE, goodbye record)");
 	CHECK_EQ(rte_eth_dev_start(a), 0, "a starts again: a new session");
 	CHECK(!pmd_link_is(a, 1, HB_TIMEOUT_MS / 3),
 	      "a cannot link while b's ring still holds its old frames");
-	got = recv_seq(b, &next, sent, 3000);
+	got = pmd_recv_seq(b, &next, sent, FRAME, 3000);
 	CHECK_EQ(got, (int)sent, "b reads every frame of a's old session, in order");
 	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000),
 	      "once drained, the link comes up with the new session");
 	next = 1000000;
-	sent = send_seq(a, next, 50);
-	got = recv_seq(b, &next, sent, 3000);
+	sent = pmd_send_seq(a, pool, next, 50, FRAME);
+	got = pmd_recv_seq(b, &next, sent, FRAME, 3000);
 	CHECK(sent == 50 && got == 50,
 	      "the new session's frames follow, from sequence 1000000");
 	CHECK_EQ(xstat(b, "rx_drain_timeouts"), 0, "no drain timed out");
@@ -121,7 +71,7 @@ test_timeout(uint16_t a, uint16_t b)
 	uint64_t t0;
 	int got;
 
-	sent = send_seq(a, 0, 100);
+	sent = pmd_send_seq(a, pool, 0, 100, FRAME);
 	CHECK_EQ(sent, 100, "a sends 100 frames b will not read");
 	rte_eth_dev_stop(a);
 	rte_eth_dev_start(a);
@@ -136,8 +86,8 @@ test_timeout(uint16_t a, uint16_t b)
 		 "and it discarded exactly the 100 records");
 	pmd_link_is(b, 1, 3000);
 	next = 500;
-	sent = send_seq(a, 500, 20);
-	got = recv_seq(b, &next, 20, 3000);
+	sent = pmd_send_seq(a, pool, 500, 20, FRAME);
+	got = pmd_recv_seq(b, &next, 20, FRAME, 3000);
 	CHECK(sent == 20 && got == 20,
 	      "b then reads only the new session's frames, from sequence 500");
 }

@@ -23,70 +23,21 @@
 
 static struct rte_mempool *pool;
 
-/* Frames first..first+n-1; returns how many TX accepted. */
-static uint32_t
-send_seq(uint16_t port, uint32_t first, uint32_t n)
-{
-	uint32_t sent = 0;
-
-	while (sent < n) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint32_t seq = first + sent;
-
-		if (m == NULL)
-			break;
-		memset(rte_pktmbuf_append(m, FRAME), 0x5a, FRAME);
-		memcpy(rte_pktmbuf_mtod(m, uint8_t *) + 12, &seq, sizeof(seq));
-		if (rte_eth_tx_burst(port, 0, &m, 1) != 1) {
-			rte_pktmbuf_free(m);
-			break;
-		}
-		sent++;
-	}
-	return sent;
-}
-
-/* Receive for @ms; every frame must carry the next sequence number from
- * *@next. Returns the count, -1 on a wrong one. */
-static int
-recv_seq(uint16_t port, uint32_t *next, int ms)
-{
-	uint64_t end = pmd_now_ms() + (uint64_t)ms;
-	int got = 0, bad = 0;
-
-	while (pmd_now_ms() < end) {
-		struct rte_mbuf *m[32];
-		uint16_t k = rte_eth_rx_burst(port, 0, m, 32);
-
-		for (uint16_t i = 0; i < k; i++) {
-			uint32_t seq;
-
-			memcpy(&seq, rte_pktmbuf_mtod(m[i], uint8_t *) + 12, sizeof(seq));
-			if (seq != *next || m[i]->pkt_len != FRAME)
-				bad = 1;
-			(*next)++;
-			rte_pktmbuf_free(m[i]);
-		}
-		got += k;
-	}
-	return bad ? -1 : got;
-}
-
 static void
 test_link_down_up(uint16_t a, uint16_t b)
 {
 	struct rte_eth_link l;
 	uint32_t next = 0;
 
-	CHECK_EQ(send_seq(a, 0, 10), 10, "a sends 10 frames while up");
-	CHECK_EQ(recv_seq(b, &next, 300), 10, "b gets them in order");
+	CHECK_EQ(pmd_send_seq(a, pool, 0, 10, FRAME), 10, "a sends 10 frames while up");
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 300), 10, "b gets them in order");
 	CHECK_EQ(rte_eth_dev_set_link_down(a), 0, "set link down on a");
 	CHECK(rte_eth_link_get_nowait(a, &l) == 0 && l.link_status == RTE_ETH_LINK_DOWN,
 	      "a's link is down at once");
 	CHECK(pmd_link_is(b, 0, 3000), "the peer b sees its link go down");
-	CHECK_EQ(send_seq(a, 100, 5), 0, "a's TX accepts nothing while down");
-	CHECK_EQ(send_seq(b, 100, 5), 0, "b's TX accepts nothing while down");
-	CHECK_EQ(recv_seq(a, &next, 200), 0, "a delivers nothing");
+	CHECK_EQ(pmd_send_seq(a, pool, 100, 5, FRAME), 0, "a's TX accepts nothing while down");
+	CHECK_EQ(pmd_send_seq(b, pool, 100, 5, FRAME), 0, "b's TX accepts nothing while down");
+	CHECK_EQ(pmd_recv_seq(a, &next, UINT32_MAX, FRAME, 200), 0, "a delivers nothing");
 	CHECK(!pmd_link_is(a, 1, 500), "a stays down");
 	CHECK_EQ(rte_eth_dev_set_link_down(a), 0, "set link down again: no-op");
 	CHECK_EQ(rte_eth_dev_set_link_up(a), 0, "set link up on a");
@@ -94,11 +45,11 @@ test_link_down_up(uint16_t a, uint16_t b)
 	      "both links up again");
 	CHECK_EQ(rte_eth_dev_set_link_up(a), 0, "set link up again: no-op");
 	next = 1000;
-	CHECK_EQ(send_seq(a, 1000, 20), 20, "a sends 20 frames");
-	CHECK_EQ(recv_seq(b, &next, 300), 20, "b gets them, from sequence 1000");
+	CHECK_EQ(pmd_send_seq(a, pool, 1000, 20, FRAME), 20, "a sends 20 frames");
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 300), 20, "b gets them, from sequence 1000");
 	next = 2000;
-	CHECK_EQ(send_seq(b, 2000, 20), 20, "b sends 20 frames");
-	CHECK_EQ(recv_seq(a, &next, 300), 20, "a gets them, from sequence 2000");
+	CHECK_EQ(pmd_send_seq(b, pool, 2000, 20, FRAME), 20, "b sends 20 frames");
+	CHECK_EQ(pmd_recv_seq(a, &next, UINT32_MAX, FRAME, 300), 20, "a gets them, from sequence 2000");
 	CHECK_EQ(rte_eth_dev_stop(a), 0, "a stopped");
 	CHECK_EQ(rte_eth_dev_set_link_up(a), -EINVAL,
 		 "set link up on a stopped port is refused");

@@ -24,59 +24,6 @@
 
 static struct rte_mempool *pool;
 
-/* Frames first, first+1, ... until @n are sent or TX takes no more. */
-static uint32_t
-send_seq(uint16_t port, uint32_t first, uint32_t n)
-{
-	uint32_t sent = 0;
-
-	while (sent < n) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint32_t seq = first + sent;
-
-		if (m == NULL)
-			break;
-		memset(rte_pktmbuf_append(m, FRAME), 0x3c, FRAME);
-		memcpy(rte_pktmbuf_mtod(m, uint8_t *) + 12, &seq, sizeof(seq));
-		if (rte_eth_tx_burst(port, 0, &m, 1) != 1) {
-			rte_pktmbuf_free(m);
-			break;
-		}
-		sent++;
-	}
-	return sent;
-}
-
-/* Receive for @ms; each frame must carry *@next, then *@next advances.
- * The count, or -1 after a frame out of sequence. */
-static int
-recv_seq(uint16_t port, uint32_t *next, int ms)
-{
-	uint64_t end = pmd_now_ms() + (uint64_t)ms;
-	int got = 0, bad = 0;
-
-	while (pmd_now_ms() < end) {
-		struct rte_mbuf *m[32];
-		uint16_t k = rte_eth_rx_burst(port, 0, m, 32);
-
-		for (uint16_t i = 0; i < k; i++) {
-			uint32_t seq;
-
-			memcpy(&seq, rte_pktmbuf_mtod(m[i], uint8_t *) + 12, sizeof(seq));
-			if (seq != *next || m[i]->pkt_len != FRAME) {
-				if (!bad)
-					check_diag("  frame %d: seq %u, want %u", got + i,
-						   seq, *next);
-				bad = 1;
-			}
-			(*next)++;
-			rte_pktmbuf_free(m[i]);
-		}
-		got += k;
-	}
-	return bad ? -1 : got;
-}
-
 static uint64_t
 xstat(uint16_t port, const char *name)
 {
@@ -113,22 +60,22 @@ test_rx_stop(uint16_t a, uint16_t b)
 
 	CHECK_EQ(rte_eth_dev_rx_queue_stop(b, 0), 0, "b's RX queue 0 stopped");
 	CHECK_EQ(rxq_state(b), RTE_ETH_QUEUE_STATE_STOPPED, "its queue info says stopped");
-	sent = send_seq(a, 0, 100000);
+	sent = pmd_send_seq(a, pool, 0, 100000, FRAME);
 	check_diag("  a sent %u frames before its TX stalled", sent);
 	CHECK(sent > 100 && sent < 100000,
 	      "a's TX fills b's ring, then accepts nothing (back-pressure)");
 	CHECK(xstat(a, "tx_credit_stalls") > stalls, "a counts the credit stall");
-	CHECK_EQ(send_seq(a, sent, 10), 0, "a's TX still takes nothing");
-	CHECK_EQ(recv_seq(b, &next, 300), 0, "the stopped queue delivers nothing");
+	CHECK_EQ(pmd_send_seq(a, pool, sent, 10, FRAME), 0, "a's TX still takes nothing");
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 300), 0, "the stopped queue delivers nothing");
 	CHECK(rte_eth_stats_get(b, &st) == 0 && st.ipackets == 0,
 	      "b counted nothing received");
 	CHECK_EQ(rte_eth_dev_rx_queue_start(b, 0), 0, "b's RX queue 0 started again");
 	CHECK_EQ(rxq_state(b), RTE_ETH_QUEUE_STATE_STARTED, "its queue info says started");
-	CHECK_EQ(recv_seq(b, &next, 500), sent,
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 500), sent,
 		 "b delivers every frame published while stopped, 0..%u in order", sent - 1);
-	more = send_seq(a, sent, 50);
+	more = pmd_send_seq(a, pool, sent, 50, FRAME);
 	CHECK_EQ(more, 50, "a's TX accepts again");
-	CHECK_EQ(recv_seq(b, &next, 300), 50, "and b gets them, in sequence");
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 300), 50, "and b gets them, in sequence");
 	CHECK(rte_eth_stats_get(b, &st) == 0 && st.ipackets == sent + 50,
 	      "b's ipackets is exactly what was sent (%u)", sent + 50);
 }
@@ -143,16 +90,16 @@ test_tx_stop(uint16_t a, uint16_t b)
 	rte_eth_stats_get(a, &before);
 	CHECK_EQ(rte_eth_dev_tx_queue_stop(a, 0), 0, "a's TX queue 0 stopped");
 	CHECK_EQ(txq_state(a), RTE_ETH_QUEUE_STATE_STOPPED, "its queue info says stopped");
-	CHECK_EQ(send_seq(a, 4000, 10), 0, "a stopped TX queue accepts nothing");
+	CHECK_EQ(pmd_send_seq(a, pool, 4000, 10, FRAME), 0, "a stopped TX queue accepts nothing");
 	rte_eth_stats_get(a, &after);
 	CHECK(after.opackets == before.opackets && after.oerrors == before.oerrors &&
 	      xstat(a, "tx_oversize_drops") == drops,
 	      "nothing counted as sent or dropped");
-	CHECK_EQ(recv_seq(b, &next, 200), 0, "b receives nothing");
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 200), 0, "b receives nothing");
 	CHECK_EQ(rte_eth_dev_tx_queue_start(a, 0), 0, "a's TX queue 0 started again");
 	CHECK_EQ(txq_state(a), RTE_ETH_QUEUE_STATE_STARTED, "its queue info says started");
-	CHECK_EQ(send_seq(a, 5000, 20), 20, "a sends 20 frames");
-	CHECK_EQ(recv_seq(b, &next, 300), 20, "b gets them, from sequence 5000");
+	CHECK_EQ(pmd_send_seq(a, pool, 5000, 20, FRAME), 20, "a sends 20 frames");
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 300), 20, "b gets them, from sequence 5000");
 }
 
 /* Stop b, set its queues up again with RX deferred start, start it. */
@@ -171,10 +118,10 @@ test_deferred_start(uint16_t a, uint16_t b)
 	CHECK_EQ(rxq_state(b), RTE_ETH_QUEUE_STATE_STOPPED,
 		 "the deferred RX queue is not started by dev_start");
 	CHECK_EQ(txq_state(b), RTE_ETH_QUEUE_STATE_STARTED, "the TX queue is");
-	CHECK_EQ(send_seq(a, 7000, 30), 30, "a sends 30 frames");
-	CHECK_EQ(recv_seq(b, &next, 200), 0, "b's deferred queue delivers nothing yet");
+	CHECK_EQ(pmd_send_seq(a, pool, 7000, 30, FRAME), 30, "a sends 30 frames");
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 200), 0, "b's deferred queue delivers nothing yet");
 	CHECK_EQ(rte_eth_dev_rx_queue_start(b, 0), 0, "b's RX queue started by hand");
-	CHECK_EQ(recv_seq(b, &next, 300), 30, "b delivers the 30, from sequence 7000");
+	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 300), 30, "b delivers the 30, from sequence 7000");
 }
 
 int
