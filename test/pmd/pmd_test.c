@@ -154,6 +154,17 @@ pmd_log_clear(void)
 	memset(logbuf, 0, sizeof(logbuf));
 }
 
+uint64_t
+pmd_xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v = UINT64_MAX;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 ||
+	    rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
+		return UINT64_MAX;
+	return v;
+}
+
 #define SEQ_AT	12	/* past the MACs: the address filter sees 5a:5a:.. */
 
 uint32_t

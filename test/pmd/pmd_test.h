@@ -23,6 +23,10 @@ struct rte_mempool;
 int pmd_start_port(uint16_t port, uint16_t rx_desc, uint16_t tx_desc,
 		   struct rte_mempool *mp);
 
+/* The extended statistic @name of @port, or UINT64_MAX when there is
+ * none of that name or it cannot be read. */
+uint64_t pmd_xstat(uint16_t port, const char *name);
+
 /* Sequenced frames on queue 0: frame k is @len bytes of 0x5a carrying
  * its number first + k (host order) at byte 12, past the MACs. Sends until
  * @n are sent or TX takes no more; returns how many TX accepted. */

@@ -30,16 +30,6 @@
 
 static struct rte_mempool *pool;
 
-static uint64_t
-xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
-}
-
 static void
 test_drained(uint16_t a, uint16_t b)
 {
@@ -61,7 +51,7 @@ test_drained(uint16_t a, uint16_t b)
 	got = pmd_recv_seq(b, &next, sent, FRAME, 3000);
 	CHECK(sent == 50 && got == 50,
 	      "the new session's frames follow, from sequence 1000000");
-	CHECK_EQ(xstat(b, "rx_drain_timeouts"), 0, "no drain timed out");
+	CHECK_EQ(pmd_xstat(b, "rx_drain_timeouts"), 0, "no drain timed out");
 }
 
 static void
@@ -81,8 +71,8 @@ test_timeout(uint16_t a, uint16_t b)
 	      HB_TIMEOUT_MS);
 	CHECK(pmd_now_ms() - t0 >= HB_TIMEOUT_MS - 50, "not before it (%llu ms)",
 	      (unsigned long long)(pmd_now_ms() - t0));
-	CHECK_EQ(xstat(b, "rx_drain_timeouts"), 1, "one drain timed out");
-	CHECK_EQ(xstat(b, "rx_drain_discarded_bytes"), 100ull * (8 + FRAME),
+	CHECK_EQ(pmd_xstat(b, "rx_drain_timeouts"), 1, "one drain timed out");
+	CHECK_EQ(pmd_xstat(b, "rx_drain_discarded_bytes"), 100ull * (8 + FRAME),
 		 "and it discarded exactly the 100 records");
 	pmd_link_is(b, 1, 3000);
 	next = 500;

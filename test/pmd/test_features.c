@@ -126,16 +126,6 @@ test_priv_dump_long_name(void)
 	ism_model_unlink(fabric);
 }
 
-static uint64_t
-xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
-}
-
 /* The kinds of frame the filter tells apart, in the order they are sent;
  * each carries its index at byte 12 (the EtherType's place). */
 enum { F_OWN, F_OTHER, F_BCAST, F_MCAST, F_SHORT, F_KINDS };
@@ -221,21 +211,21 @@ test_mac_filter(uint16_t a, uint16_t b)
 	CHECK_EQ(rte_eth_allmulticast_disable(b), 0, "allmulticast off");
 	CHECK_EQ(send_kinds(a, b), (1u << F_OWN) | (1u << F_BCAST),
 		 "filtering: own MAC and broadcast only");
-	CHECK_EQ(xstat(b, "rx_filtered_unicast"), 1, "one unicast refused");
-	CHECK_EQ(xstat(b, "rx_filtered_multicast"), 1, "one multicast refused");
-	CHECK_EQ(xstat(b, "rx_filtered_short"), 1, "one short frame refused");
+	CHECK_EQ(pmd_xstat(b, "rx_filtered_unicast"), 1, "one unicast refused");
+	CHECK_EQ(pmd_xstat(b, "rx_filtered_multicast"), 1, "one multicast refused");
+	CHECK_EQ(pmd_xstat(b, "rx_filtered_short"), 1, "one short frame refused");
 	CHECK_EQ(rte_eth_allmulticast_enable(b), 0, "allmulticast on");
 	CHECK_EQ(send_kinds(a, b), (1u << F_OWN) | (1u << F_BCAST) | (1u << F_MCAST),
 		 "allmulticast: multicast too");
-	CHECK_EQ(xstat(b, "rx_filtered_multicast"), 1, "no multicast refused more");
-	CHECK_EQ(xstat(b, "rx_filtered_unicast"), 2, "the other unicast again");
+	CHECK_EQ(pmd_xstat(b, "rx_filtered_multicast"), 1, "no multicast refused more");
+	CHECK_EQ(pmd_xstat(b, "rx_filtered_unicast"), 2, "the other unicast again");
 	CHECK_EQ(rte_eth_promiscuous_enable(b), 0, "promiscuous on again");
 	CHECK_EQ(send_kinds(a, b), all, "every frame delivered again");
-	CHECK_EQ(xstat(b, "rx_filtered_unicast") + xstat(b, "rx_filtered_short") +
-		 xstat(b, "rx_filtered_multicast"), 2 + 2 + 1,
+	CHECK_EQ(pmd_xstat(b, "rx_filtered_unicast") + pmd_xstat(b, "rx_filtered_short") +
+		 pmd_xstat(b, "rx_filtered_multicast"), 2 + 2 + 1,
 		 "and none refused");
 	CHECK_EQ(rte_eth_stats_reset(b), 0, "stats reset");
-	CHECK_EQ(xstat(b, "rx_filtered_unicast"), 0, "filter counters reset too");
+	CHECK_EQ(pmd_xstat(b, "rx_filtered_unicast"), 0, "filter counters reset too");
 }
 
 /* One telemetry request over the v2 socket of this process; the reply

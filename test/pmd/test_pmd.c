@@ -277,16 +277,6 @@ test_sizes(uint16_t a, uint16_t b)
 	CHECK_EQ(sa.q_ipackets[0] + sa.q_ipackets[1], sa.ipackets, "per-queue stats add up");
 }
 
-static uint64_t
-xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
-}
-
 /* Act as a hostile peer: a's ISM function writes garbage into b's ring. */
 static void
 test_garbage(uint16_t a, uint16_t b)
@@ -297,7 +287,7 @@ test_garbage(uint16_t a, uint16_t b)
 	struct flow f = { 0 };
 	struct rte_mbuf *pk[8];
 	uint8_t junk[512];
-	uint64_t prod, before = xstat(b, "rx_corrupt_records");
+	uint64_t prod, before = pmd_xstat(b, "rx_corrupt_records");
 	ism_be64_t cur;
 	uint32_t ok = 0;
 
@@ -317,15 +307,15 @@ test_garbage(uint16_t a, uint16_t b)
 	cur = ism_be64(prod + 64);
 	CHECK_EQ(ism_move(dev_a, &r, 0, 0, &cur, 8, false), 0, "and published");
 	CHECK_EQ(rte_eth_rx_burst(b, 0, pk, 8), 0, "b delivers nothing of it");
-	CHECK(xstat(b, "rx_corrupt_records") > before,
+	CHECK(pmd_xstat(b, "rx_corrupt_records") > before,
 	      "rx_corrupt_records moved (%" PRIu64 " -> %" PRIu64 ")", before,
-	      xstat(b, "rx_corrupt_records"));
+	      pmd_xstat(b, "rx_corrupt_records"));
 	/* a lying cursor, far beyond the ring */
-	before = xstat(b, "rx_cursor_errors");
+	before = pmd_xstat(b, "rx_cursor_errors");
 	cur = ism_be64(prod + (UINT64_C(1) << 40));
 	ism_move(dev_a, &r, 0, 0, &cur, 8, false);
 	CHECK_EQ(rte_eth_rx_burst(b, 0, pk, 8), 0, "b delivers nothing for a lying cursor");
-	CHECK(xstat(b, "rx_cursor_errors") > before, "rx_cursor_errors moved");
+	CHECK(pmd_xstat(b, "rx_cursor_errors") > before, "rx_cursor_errors moved");
 	/* from here on everything must arrive again */
 	/* a's own cursor is behind what b accepted: b resyncs once more */
 	for (int i = 0; i < 20 && ok == 0; i++) {
@@ -453,7 +443,7 @@ test_exact_ring_end(void)
 	}
 	CHECK(want >= 2000, "2000 frames through a ring they fill exactly (%u)", want);
 	CHECK_EQ(bad, 0, "all byte-identical, in order");
-	CHECK_EQ(xstat(a, "tx_store_errors"), 0, "no store ran past the DMB end");
+	CHECK_EQ(pmd_xstat(a, "tx_store_errors"), 0, "no store ran past the DMB end");
 	drop_port("net_ism10");
 	drop_port("net_ism11");
 }

@@ -24,17 +24,6 @@
 
 static struct rte_mempool *pool;
 
-static uint64_t
-xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 ||
-	    rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
-		return UINT64_MAX;
-	return v;
-}
-
 static int
 rxq_state(uint16_t port)
 {
@@ -55,7 +44,7 @@ static void
 test_rx_stop(uint16_t a, uint16_t b)
 {
 	uint32_t next = 0, sent, more;
-	uint64_t stalls = xstat(a, "tx_credit_stalls");
+	uint64_t stalls = pmd_xstat(a, "tx_credit_stalls");
 	struct rte_eth_stats st;
 
 	CHECK_EQ(rte_eth_dev_rx_queue_stop(b, 0), 0, "b's RX queue 0 stopped");
@@ -64,7 +53,7 @@ test_rx_stop(uint16_t a, uint16_t b)
 	check_diag("  a sent %u frames before its TX stalled", sent);
 	CHECK(sent > 100 && sent < 100000,
 	      "a's TX fills b's ring, then accepts nothing (back-pressure)");
-	CHECK(xstat(a, "tx_credit_stalls") > stalls, "a counts the credit stall");
+	CHECK(pmd_xstat(a, "tx_credit_stalls") > stalls, "a counts the credit stall");
 	CHECK_EQ(pmd_send_seq(a, pool, sent, 10, FRAME), 0, "a's TX still takes nothing");
 	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 300), 0, "the stopped queue delivers nothing");
 	CHECK(rte_eth_stats_get(b, &st) == 0 && st.ipackets == 0,
@@ -84,7 +73,7 @@ static void
 test_tx_stop(uint16_t a, uint16_t b)
 {
 	uint32_t next = 5000;
-	uint64_t drops = xstat(a, "tx_oversize_drops");
+	uint64_t drops = pmd_xstat(a, "tx_oversize_drops");
 	struct rte_eth_stats before, after;
 
 	rte_eth_stats_get(a, &before);
@@ -93,7 +82,7 @@ test_tx_stop(uint16_t a, uint16_t b)
 	CHECK_EQ(pmd_send_seq(a, pool, 4000, 10, FRAME), 0, "a stopped TX queue accepts nothing");
 	rte_eth_stats_get(a, &after);
 	CHECK(after.opackets == before.opackets && after.oerrors == before.oerrors &&
-	      xstat(a, "tx_oversize_drops") == drops,
+	      pmd_xstat(a, "tx_oversize_drops") == drops,
 	      "nothing counted as sent or dropped");
 	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 200), 0, "b receives nothing");
 	CHECK_EQ(rte_eth_dev_tx_queue_start(a, 0), 0, "a's TX queue 0 started again");

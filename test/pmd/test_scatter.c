@@ -44,16 +44,6 @@ setup_queues(uint16_t port, struct rte_mempool *mp)
 	return rc;
 }
 
-static uint64_t
-xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
-}
-
 static const uint16_t sizes[] = { SMALL_ROOM, SMALL_ROOM + 1, 1500, 64 };
 #define NB_SIZES RTE_DIM(sizes)
 
@@ -141,7 +131,7 @@ test_no_scatter(uint16_t a, uint16_t b)
 	CHECK_EQ(recv_sizes(b, &chained), (1u << 0) | (1u << 3),
 		 "b gets the frames that fit one mbuf, intact");
 	CHECK_EQ(chained, 0, "none of them chained");
-	CHECK_EQ(xstat(b, "rx_oversize_drops"), 2, "two frames dropped, counted");
+	CHECK_EQ(pmd_xstat(b, "rx_oversize_drops"), 2, "two frames dropped, counted");
 }
 
 static void
@@ -163,7 +153,7 @@ test_scatter(uint16_t a, uint16_t b)
 	CHECK_EQ(recv_sizes(b, &chained), (1u << NB_SIZES) - 1,
 		 "b gets all four, intact");
 	CHECK_EQ(chained, 2, "the two over one mbuf as chains");
-	CHECK_EQ(xstat(b, "rx_oversize_drops"), 0, "nothing dropped");
+	CHECK_EQ(pmd_xstat(b, "rx_oversize_drops"), 0, "nothing dropped");
 }
 
 int

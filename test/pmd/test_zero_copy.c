@@ -133,16 +133,6 @@ in_ring(uint16_t port, const struct rte_mbuf *m)
 		p + m->data_len <= (const uint8_t *)d->addr + d->len;
 }
 
-static uint64_t
-xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
-}
-
 static int
 start_pair(uint16_t a, uint16_t b, uint16_t mtu)
 {
@@ -203,7 +193,7 @@ test_every_size(uint16_t a, uint16_t b, uint32_t zc_min, const char *what)
 	CHECK_EQ(intact, ISM_MAX_FRAME, "%s: each one byte for byte, in sequence", what);
 	CHECK_EQ(wrong_path, 0, "%s: zero-copy exactly from %u bytes on", what, zc_min);
 	CHECK_EQ(outside, 0, "%s: zero-copy frames one segment inside the DMB's ring", what);
-	CHECK_EQ(xstat(b, "rx_zero_copy_frames"), want_zc,
+	CHECK_EQ(pmd_xstat(b, "rx_zero_copy_frames"), want_zc,
 		 "%s: rx_zero_copy_frames counts them", what);
 	if (zc_min > RX_ROOM)
 		CHECK_EQ(chained, zc_min - 1 - RX_ROOM,
@@ -473,7 +463,7 @@ test_stop_close_held(void)
 	      "d says its function stays attached");
 	rte_vdev_uninit("net_ism5");	/* its port is gone already */
 	usleep(300 * 1000);
-	CHECK_EQ(xstat((uint16_t)c, "gid_events"), 0,
+	CHECK_EQ(pmd_xstat((uint16_t)c, "gid_events"), 0,
 		 "c got no GID event: d's function is still there");
 	CHECK_EQ(churn("net_ism6", "net_ism7"), 400,
 		 "400 frames through a new pair on the same fabric meanwhile");
@@ -489,17 +479,17 @@ test_stop_close_held(void)
 	for (uint16_t k = 0; k < 31; k++)
 		rte_pktmbuf_free(m[order[k]]);
 	usleep(300 * 1000);
-	CHECK_EQ(xstat((uint16_t)c, "gid_events"), 0,
+	CHECK_EQ(pmd_xstat((uint16_t)c, "gid_events"), 0,
 		 "31 freed in random order: d's function still there");
 	CHECK(frame_intact(m[order[31]], 1000 + order[31], 1500), "the last one intact");
 	rte_pktmbuf_free(m[order[31]]);
 	{
 		uint64_t end = pmd_now_ms() + 3000;
 
-		while (xstat((uint16_t)c, "gid_events") == 0 && pmd_now_ms() < end)
+		while (pmd_xstat((uint16_t)c, "gid_events") == 0 && pmd_now_ms() < end)
 			usleep(10 * 1000);
 	}
-	CHECK(xstat((uint16_t)c, "gid_events") >= 1,
+	CHECK(pmd_xstat((uint16_t)c, "gid_events") >= 1,
 	      "the last free detaches it: c gets the GID event");
 	CHECK(!pmd_log_has("unregister after the last zero-copy frame failed"),
 	      "its DMB unregistered cleanly");
