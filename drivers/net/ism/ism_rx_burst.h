@@ -96,7 +96,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 {
 	const uint8_t *ring;
 	uint64_t prod;
-	uint16_t n = 0;
+	uint16_t n = 0, port_id;
 
 	ring = q->dmb + ISM_RING_DATA_OFF;
 	prod = ism_ring_load64(q->dmb, ISM_RING_PROD_OFF);
@@ -125,6 +125,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 		rx_publish(q, zc);
 		return 0;
 	}
+	port_id = q->port->eth->data->port_id;
 	while (n < nb && q->cons < prod) {
 		uint32_t at = (uint32_t)(q->cons % q->ring_size);
 		uint32_t tail = q->ring_size - at, len, rec;
@@ -165,7 +166,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 			zrc = ism_zc_rx(q, (uint8_t *)(uintptr_t)(ring + at), len,
 					q->cons, &m);
 		if (zrc == 0)
-			m = ism_rx_copy(q, ring + at + sizeof(h), len);
+			m = ism_rx_copy(q, ring + at + sizeof(h), len, port_id);
 		else if (zrc < 0)
 			m = NULL;
 		if (unlikely(m == NULL)) {

@@ -33,9 +33,11 @@ rx_copy_seg(void *dst, const void *src, uint32_t n)
 		rte_memcpy(dst, src, n);
 }
 
-/* Copy one frame out of the ring into a (possibly chained) mbuf. */
+/* Copy one frame out of the ring into a (possibly chained) mbuf of the
+ * port @port_id (the burst's local copy: fewer pointer hops per frame). */
 static inline struct rte_mbuf *
-ism_rx_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len)
+ism_rx_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len,
+	    uint16_t port_id)
 {
 	struct rte_mbuf *head = rte_pktmbuf_alloc(q->mp), *m = head, *prev;
 	uint32_t done = 0;
@@ -71,7 +73,7 @@ ism_rx_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len)
 		head->nb_segs++;
 	}
 	head->pkt_len = len;
-	head->port = q->port->eth->data->port_id;
+	head->port = port_id;
 	return head;
 }
 
