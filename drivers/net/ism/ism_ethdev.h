@@ -39,6 +39,11 @@ extern int ism_logtype;
 #define ISM_HELLO_PERIOD_MS	100
 #define ISM_TX_MAX_RECS		128	/* records (and WRAPs) per burst */
 #define ISM_TX_MAX_IOV		512	/* buffers per burst */
+/* TX copies frames this long or shorter into its staging area: a run of
+ * them is one piece of the store instead of three per frame */
+#define ISM_TX_STAGE_FRAME	256
+/* a record's header, padding and staged frame, times the records */
+#define ISM_TX_STAGE		(ISM_TX_MAX_RECS * (8 + 8 + ISM_TX_STAGE_FRAME))
 
 struct ism_port;
 
@@ -109,10 +114,13 @@ struct ism_txq {
 	uint32_t epoch;			/* of the ring cursors in use */
 	uint32_t ring_size;
 	uint64_t prod;
-	/* a burst as the records the stores gather: headers here, frames
+	/* a burst as the pieces the stores gather: headers, padding and
+	 * frames of up to ISM_TX_STAGE_FRAME bytes copied one after the
+	 * other into stage (one piece for a run of them), longer frames
 	 * straight from the mbufs */
-	struct ism_rec_hdr hdrs[ISM_TX_MAX_RECS];
+	uint32_t stage_len;
 	struct iovec iov[ISM_TX_MAX_IOV];
+	uint8_t stage[ISM_TX_STAGE];
 	/* stats */
 	uint64_t packets;
 	uint64_t bytes;

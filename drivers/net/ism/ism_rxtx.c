@@ -104,7 +104,25 @@ struct tx_span {
 	int nhdr;
 };
 
-static const uint8_t zeros[ISM_REC_ALIGN];
+/* Take @len bytes just written at the staging area's end into it and
+ * into the gather list: one piece with the previous one when that one
+ * ends where they begin. */
+static __rte_always_inline void
+span_staged(struct ism_txq *q, struct tx_span *sp, uint32_t len)
+{
+	uint8_t *to = q->stage + q->stage_len;
+
+	q->stage_len += len;
+	sp->len += len;
+	if (sp->niov > 0 &&
+	    (uint8_t *)q->iov[sp->niov - 1].iov_base +
+	    q->iov[sp->niov - 1].iov_len == to) {
+		q->iov[sp->niov - 1].iov_len += len;
+		return;
+	}
+	q->iov[sp->niov].iov_base = to;
+	q->iov[sp->niov++].iov_len = len;
+}
 
 static int
 span_flush(struct ism_txq *q, struct tx_span *sp)
@@ -128,21 +146,22 @@ span_flush(struct ism_txq *q, struct tx_span *sp)
 	sp->len = 0;
 	sp->niov = 0;
 	sp->nhdr = 0;
+	q->stage_len = 0;	/* what it staged is stored: room for more */
 	return 0;
 }
 
-static void
+static __rte_always_inline void
 span_add_hdr(struct ism_txq *q, struct tx_span *sp, uint16_t flags,
 	     uint32_t frame_len)
 {
-	struct ism_rec_hdr *h = &q->hdrs[sp->nhdr++];
+	struct ism_rec_hdr h;
 
-	h->magic = ism_be16(ISM_REC_MAGIC);
-	h->flags = ism_be16(flags);
-	h->len = ism_be32(frame_len);
-	q->iov[sp->niov].iov_base = h;
-	q->iov[sp->niov++].iov_len = sizeof(*h);
-	sp->len += sizeof(*h);
+	h.magic = ism_be16(ISM_REC_MAGIC);
+	h.flags = ism_be16(flags);
+	h.len = ism_be32(frame_len);
+	sp->nhdr++;
+	memcpy(q->stage + q->stage_len, &h, sizeof(h));
+	span_staged(q, sp, sizeof(h));
 }
 
 /* Whether one more record of @m (plus a WRAP) fits the gather lists. */
@@ -153,22 +172,31 @@ span_has_room(const struct tx_span *sp, const struct rte_mbuf *m)
 		sp->niov + m->nb_segs + 3 <= ISM_TX_MAX_IOV;
 }
 
-static void
+static __rte_always_inline void
 span_add_frame(struct ism_txq *q, struct tx_span *sp, const struct rte_mbuf *m)
 {
 	uint32_t frame_len = m->pkt_len;
 	uint32_t body = ism_rec_size(frame_len) - (uint32_t)sizeof(struct ism_rec_hdr);
 
 	span_add_hdr(q, sp, 0, frame_len);
-	for (; m != NULL; m = m->next) {
-		q->iov[sp->niov].iov_base = rte_pktmbuf_mtod(m, void *);
-		q->iov[sp->niov++].iov_len = m->data_len;
+	if (frame_len <= ISM_TX_STAGE_FRAME && m->nb_segs == 1) {
+		memcpy(q->stage + q->stage_len, rte_pktmbuf_mtod(m, void *),
+		       frame_len);
+		span_staged(q, sp, frame_len);
+	} else {
+		for (; m != NULL; m = m->next) {
+			q->iov[sp->niov].iov_base = rte_pktmbuf_mtod(m, void *);
+			q->iov[sp->niov++].iov_len = m->data_len;
+		}
+		sp->len += frame_len;
 	}
 	if (body > frame_len) {		/* pad the record to 8 bytes */
-		q->iov[sp->niov].iov_base = (void *)(uintptr_t)zeros;
-		q->iov[sp->niov++].iov_len = body - frame_len;
+		static const uint8_t zeros[ISM_REC_ALIGN];
+
+		/* all 8: one store, and the stage has room for them */
+		memcpy(q->stage + q->stage_len, zeros, sizeof(zeros));
+		span_staged(q, sp, body - frame_len);
 	}
-	sp->len += body;
 }
 
 uint16_t
@@ -206,6 +234,7 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		return 0;
 	}
 	sp.start = prod = q->prod;
+	q->stage_len = 0;
 	while (sent < nb) {
 		struct rte_mbuf *m = pkts[sent];
 		uint32_t at = (uint32_t)(prod % q->ring_size);
