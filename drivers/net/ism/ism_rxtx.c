@@ -102,6 +102,7 @@ struct tx_span {
 	uint32_t len;
 	int niov;
 	int nhdr;
+	bool staging;		/* its last piece is the staging area's end */
 };
 
 /* Take @len bytes just written at the staging area's end into it and
@@ -114,14 +115,13 @@ span_staged(struct ism_txq *q, struct tx_span *sp, uint32_t len)
 
 	q->stage_len += len;
 	sp->len += len;
-	if (sp->niov > 0 &&
-	    (uint8_t *)q->iov[sp->niov - 1].iov_base +
-	    q->iov[sp->niov - 1].iov_len == to) {
+	if (sp->staging) {
 		q->iov[sp->niov - 1].iov_len += len;
 		return;
 	}
 	q->iov[sp->niov].iov_base = to;
 	q->iov[sp->niov++].iov_len = len;
+	sp->staging = true;
 }
 
 static int
@@ -146,6 +146,7 @@ span_flush(struct ism_txq *q, struct tx_span *sp)
 	sp->len = 0;
 	sp->niov = 0;
 	sp->nhdr = 0;
+	sp->staging = false;
 	q->stage_len = 0;	/* what it staged is stored: room for more */
 	return 0;
 }
@@ -189,6 +190,7 @@ span_add_frame(struct ism_txq *q, struct tx_span *sp, const struct rte_mbuf *m)
 			q->iov[sp->niov++].iov_len = m->data_len;
 		}
 		sp->len += frame_len;
+		sp->staging = false;
 	}
 	if (body > frame_len) {		/* pad the record to 8 bytes */
 		static const uint8_t zeros[ISM_REC_ALIGN];
