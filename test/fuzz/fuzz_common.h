@@ -8,7 +8,9 @@
 
 #include <string.h>
 
+#include <ethdev_driver.h>
 #include <rte_eal.h>
+#include <rte_mbuf.h>
 
 #include "ism_byteorder.h"
 
@@ -26,6 +28,25 @@ fuzz_eal_init(const char *name)
 		fprintf(stderr, "%s: EAL init failed\n", name);
 		exit(1);
 	}
+}
+
+/*
+ * What an RX fuzz target drives: a mempool of @mbufs buffers of 1 KiB, an
+ * ethdev whose queue 0 is started (a stopped queue reads nothing) and a
+ * DMB of @dmb_len bytes, page aligned; aborts when one cannot be made.
+ */
+static inline void
+fuzz_rx_setup(const char *name, unsigned int mbufs, size_t dmb_len,
+	      struct rte_mempool **pool, struct rte_eth_dev **eth,
+	      uint8_t **dmb)
+{
+	*pool = rte_pktmbuf_pool_create("fuzz", mbufs, 0, 0,
+					1024 + RTE_PKTMBUF_HEADROOM, 0);
+	*eth = rte_eth_dev_allocate(name);
+	*dmb = aligned_alloc(4096, dmb_len);
+	if (*pool == NULL || *eth == NULL || *dmb == NULL)
+		abort();
+	(*eth)->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
 }
 
 /* Big-endian fields of a fuzz input. */

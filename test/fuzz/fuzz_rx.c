@@ -33,15 +33,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_eal_init("fuzz_rx");
-	pool = rte_pktmbuf_pool_create("fuzz", 1024, 0, 0,
-				       1024 + RTE_PKTMBUF_HEADROOM, 0);
-	eth = rte_eth_dev_allocate("fuzz_rx");
-	dmb = aligned_alloc(4096, 2 * RING);	/* >= 256 + RING, a multiple of 4096 */
-	if (pool == NULL || eth == NULL || dmb == NULL)
-		abort();
+	/* a DMB >= 256 + RING, a multiple of 4096 */
+	fuzz_rx_setup("fuzz_rx", 1024, 2 * RING, &pool, &eth, &dmb);
 	port.eth = eth;
-	/* queue 0 is started: a stopped queue reads nothing (ism_queue.c) */
-	eth->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
 }
 

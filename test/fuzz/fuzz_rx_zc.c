@@ -47,15 +47,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_eal_init("fuzz_rx_zc");
-	pool = rte_pktmbuf_pool_create("fuzz", 2048, 0, 0,
-				       1024 + RTE_PKTMBUF_HEADROOM, 0);
-	eth = rte_eth_dev_allocate("fuzz_rx_zc");
-	dmb = aligned_alloc(4096, 2 * RING);	/* >= 256 + RING, a multiple of 4096 */
-	if (pool == NULL || eth == NULL || dmb == NULL)
-		abort();
+	/* a DMB >= 256 + RING, a multiple of 4096 */
+	fuzz_rx_setup("fuzz_rx_zc", 2048, 2 * RING, &pool, &eth, &dmb);
 	port.eth = eth;
-	/* a stopped queue (the state ethdev starts with) consumes nothing */
-	eth->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
 	snprintf(port.name, sizeof(port.name), "fuzz_rx_zc");
 	port.args.zc_min = 1;
 	eth->data->mtu = ISM_MAX_MTU;	/* zero-copy needs frames that reach zc_min */

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_bus_vdev.h>
 #include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -152,6 +153,21 @@ pmd_log_clear(void)
 	fflush(log_file);
 	rewind(log_file);
 	memset(logbuf, 0, sizeof(logbuf));
+}
+
+int
+pmd_two_ports(const char *fabric, const char *label, uint16_t *a, uint16_t *b)
+{
+	char args[160];
+
+	snprintf(args, sizeof(args), "fabric=%s,pair=%s,dmb_size=65536", fabric,
+		 label);
+	if (rte_vdev_init("net_ism0", args) != 0 ||
+	    rte_vdev_init("net_ism1", args) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_ism0", a) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_ism1", b) != 0)
+		return -1;
+	return 0;
 }
 
 uint64_t

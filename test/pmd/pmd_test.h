@@ -23,6 +23,11 @@ struct rte_mempool;
 int pmd_start_port(uint16_t port, uint16_t rx_desc, uint16_t tx_desc,
 		   struct rte_mempool *mp);
 
+/* Ports net_ism0 and net_ism1 on @fabric, paired by @label, DMBs of 64 KiB,
+ * their ids in *@a and *@b; 0, or -1 when either probe fails. */
+int pmd_two_ports(const char *fabric, const char *label, uint16_t *a,
+		  uint16_t *b);
+
 /* The extended statistic @name of @port, or UINT64_MAX when there is
  * none of that name or it cannot be read. */
 uint64_t pmd_xstat(uint16_t port, const char *name);

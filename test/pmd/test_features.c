@@ -288,6 +288,7 @@ main(int argc, char **argv)
 {
 	uint64_t ga = 0, gb = 0;
 	uint16_t a, b;
+	int ports;
 
 	(void)argc;
 	if (pmd_eal_start(argv[0], "feat") < 0) {
@@ -296,12 +297,10 @@ main(int argc, char **argv)
 	}
 	pool = rte_pktmbuf_pool_create("feat", 4096, 256, 0,
 				       BUF_SIZE + RTE_PKTMBUF_HEADROOM, 0);
-	CHECK(pool != NULL && rte_vdev_init("net_ism0",
-		"fabric=" FABRIC ",pair=ft,dmb_size=65536") == 0, "port a");
-	CHECK(rte_vdev_init("net_ism1", "fabric=" FABRIC ",pair=ft,dmb_size=65536") == 0,
-	      "port b");
-	if (rte_eth_dev_get_port_by_name("net_ism0", &a) != 0 ||
-	    rte_eth_dev_get_port_by_name("net_ism1", &b) != 0) {
+	CHECK(pool != NULL, "a mempool");
+	ports = pmd_two_ports(FABRIC, "ft", &a, &b);
+	CHECK(ports == 0, "two ports");
+	if (ports != 0) {
 		printf("Bail out! no ports\n");
 		return 99;
 	}

@@ -64,6 +64,7 @@ main(int argc, char **argv)
 {
 	uint64_t ga = 0, gb = 0;
 	uint16_t a, b;
+	int ports;
 
 	(void)argc;
 	if (pmd_eal_start(argv[0], "link") < 0) {
@@ -72,12 +73,10 @@ main(int argc, char **argv)
 	}
 	pool = rte_pktmbuf_pool_create("link", 4096, 256, 0,
 				       2048 + RTE_PKTMBUF_HEADROOM, 0);
-	CHECK(pool != NULL &&
-	      rte_vdev_init("net_ism0", "fabric=" FABRIC ",pair=lk,dmb_size=65536") == 0 &&
-	      rte_vdev_init("net_ism1", "fabric=" FABRIC ",pair=lk,dmb_size=65536") == 0,
-	      "two ports");
-	if (rte_eth_dev_get_port_by_name("net_ism0", &a) != 0 ||
-	    rte_eth_dev_get_port_by_name("net_ism1", &b) != 0) {
+	CHECK(pool != NULL, "a mempool");
+	ports = pmd_two_ports(FABRIC, "lk", &a, &b);
+	CHECK(ports == 0, "two ports");
+	if (ports != 0) {
 		printf("Bail out! no ports\n");
 		return 99;
 	}

@@ -118,6 +118,7 @@ main(int argc, char **argv)
 {
 	uint64_t ga = 0, gb = 0;
 	uint16_t a, b;
+	int ports;
 
 	(void)argc;
 	if (pmd_eal_start(argv[0], "queue") < 0) {
@@ -127,11 +128,9 @@ main(int argc, char **argv)
 	pool = rte_pktmbuf_pool_create("queue", 4096, 256, 0,
 				       2048 + RTE_PKTMBUF_HEADROOM, 0);
 	CHECK(pool != NULL, "a mempool");
-	CHECK(rte_vdev_init("net_ism0", "fabric=" FABRIC ",pair=qt,dmb_size=65536") == 0 &&
-	      rte_vdev_init("net_ism1", "fabric=" FABRIC ",pair=qt,dmb_size=65536") == 0,
-	      "two ports");
-	if (rte_eth_dev_get_port_by_name("net_ism0", &a) != 0 ||
-	    rte_eth_dev_get_port_by_name("net_ism1", &b) != 0) {
+	ports = pmd_two_ports(FABRIC, "qt", &a, &b);
+	CHECK(ports == 0, "two ports");
+	if (ports != 0) {
 		printf("Bail out! no ports\n");
 		return 99;
 	}
