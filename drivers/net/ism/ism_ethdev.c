@@ -261,7 +261,10 @@ ism_rx_queue_setup(struct rte_eth_dev *eth, uint16_t qid, uint16_t nb_desc,
 
 	uint64_t offloads = eth->data->dev_conf.rxmode.offloads |
 			    (conf != NULL ? conf->offloads : 0);
-	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	uint32_t data_room = rte_pktmbuf_data_room_size(mp);
+	/* what one fresh mbuf of the pool holds (its reset data offset) */
+	uint32_t room = data_room > RTE_PKTMBUF_HEADROOM ?
+		data_room - RTE_PKTMBUF_HEADROOM : 0;
 	bool scatter = !!(offloads & RTE_ETH_RX_OFFLOAD_SCATTER);
 
 	if (qid >= p->args.queues)

@@ -73,7 +73,7 @@ struct ism_rxq {
 	uint16_t qid;
 	uint16_t nb_desc;		/* as asked at setup, for rxq_info */
 	bool scatter;			/* RX scatter enabled: chain mbufs */
-	uint32_t buf_room;		/* data room of one mbuf of mp */
+	uint32_t buf_room;		/* what one fresh mbuf of mp holds */
 	struct rte_mempool *mp;
 	uint8_t *dmb;			/* our RX DMB memory */
 	uint32_t ring_size;

@@ -56,18 +56,17 @@ rx_resync(struct ism_rxq *q, uint64_t prod)
 
 /*
  * The address filter, in software: the peer may send frames for any MAC.
- * Promiscuous (the default) takes everything; otherwise our own unicast
- * MAC, broadcast, and multicast only with allmulticast (there is no
- * multicast list). Each frame refused is counted by why.
+ * Promiscuous (the default) takes everything and never calls this;
+ * otherwise our own unicast MAC, broadcast, and multicast only with
+ * allmulticast (there is no multicast list). Each frame refused is
+ * counted by why.
  */
 static inline bool
-rx_wanted(struct ism_rxq *q, const uint8_t *frame, uint32_t len)
+rx_wanted(struct ism_rxq *q, const struct rte_eth_dev_data *d,
+	  const uint8_t *frame, uint32_t len)
 {
-	const struct rte_eth_dev_data *d = q->port->eth->data;
 	struct rte_ether_addr dst;
 
-	if (likely(d->promiscuous))
-		return true;
 	if (unlikely(len < RTE_ETHER_ADDR_LEN)) {
 		q->filter_short++;
 		return false;
@@ -86,17 +85,70 @@ rx_wanted(struct ism_rxq *q, const uint8_t *frame, uint32_t len)
 }
 
 /*
+ * The mbufs of one burst. The first frame that needs one allocates as
+ * many in bulk as the frames the ring holds are likely to be (what is
+ * published over this frame's record size), at most what the caller
+ * asked for: one mempool access per burst instead of one per frame. The
+ * guess is only a guess, the peer chooses the sizes: a short one
+ * allocates again, what an overlong one left is given back at the end.
+ */
+#define ISM_RX_BULK	32
+
+struct rx_mbufs {
+	uint16_t next;
+	uint16_t have;
+	struct rte_mbuf *m[ISM_RX_BULK];
+};
+
+static __rte_always_inline struct rte_mbuf *
+rx_mbuf_take(struct ism_rxq *q, struct rx_mbufs *b, uint64_t left,
+	     uint32_t rec, uint16_t want)
+{
+	uint64_t k = left / rec;
+
+	if (likely(b->next < b->have))
+		return b->m[b->next++];
+	if (want > ISM_RX_BULK)
+		want = ISM_RX_BULK;
+	if (k > want)
+		k = want;
+	b->next = b->have = 0;
+	/* all or nothing: a pool too low for the guess gives one by one */
+	if (k > 1 && rte_pktmbuf_alloc_bulk(q->mp, b->m, (unsigned int)k) == 0) {
+		b->have = (uint16_t)k;
+		b->next = 1;
+		return b->m[0];
+	}
+	return rte_pktmbuf_alloc(q->mp);
+}
+
+static __rte_always_inline void
+rx_mbufs_return(struct ism_rxq *q, struct rx_mbufs *b)
+{
+	/* fresh from the pool, so as good as new: straight back */
+	if (unlikely(b->next < b->have))
+		rte_mempool_put_bulk(q->mp, (void **)&b->m[b->next],
+				     b->have - b->next);
+}
+
+/*
  * The burst, in two versions the compiler makes from this one: @zc is a
  * constant, so the copying version is the loop it was before zero-copy
- * existed, not one with a test per frame for it.
+ * existed, not one with a test per frame for it. The cursor and the byte
+ * count live in locals for the loop: the compiler cannot keep fields of
+ * *q in registers across the copies.
  */
 static __rte_always_inline uint16_t
 ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 		  const bool zc)
 {
+	const struct rte_eth_dev_data *d;
+	struct rx_mbufs b = { .next = 0, .have = 0 };
 	const uint8_t *ring;
-	uint64_t prod;
+	uint64_t prod, cons, bytes = 0;
+	uint32_t len_max;
 	uint16_t n = 0, port_id;
+	bool promisc;
 
 	ring = q->dmb + ISM_RING_DATA_OFF;
 	prod = ism_ring_load64(q->dmb, ISM_RING_PROD_OFF);
@@ -125,13 +177,20 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 		rx_publish(q, zc);
 		return 0;
 	}
-	port_id = q->port->eth->data->port_id;
-	while (n < nb && q->cons < prod) {
-		uint32_t at = (uint32_t)(q->cons % q->ring_size);
+	d = q->port->eth->data;
+	port_id = d->port_id;
+	promisc = d->promiscuous;
+	/* one test per frame for both: a frame over one mbuf without
+	 * scatter, and a length no record can have */
+	len_max = q->scatter || q->buf_room > ISM_MAX_FRAME ?
+		ISM_MAX_FRAME : q->buf_room;
+	cons = q->cons;
+	while (n < nb && cons < prod) {
+		uint32_t at = (uint32_t)(cons % q->ring_size);
 		uint32_t tail = q->ring_size - at, len, rec;
+		const uint8_t *frame = ring + at + sizeof(struct ism_rec_hdr);
 		struct ism_rec_hdr h;
 		struct rte_mbuf *m;
-		int zrc;
 
 		if (unlikely(tail < sizeof(h)))
 			goto corrupt;
@@ -140,54 +199,61 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 		if (unlikely(ism_cpu16(h.magic) != ISM_REC_MAGIC))
 			goto corrupt;
 		if (ism_cpu16(h.flags) & ISM_REC_F_WRAP) {
-			if (at == 0 || len != 0 || tail > prod - q->cons)
+			if (at == 0 || len != 0 || tail > prod - cons)
 				goto corrupt;
-			q->cons += tail;
+			cons += tail;
 			continue;
 		}
 		rec = ism_rec_size(len);
-		if (unlikely(len == 0 || len > ISM_MAX_FRAME || rec > tail ||
-			     rec > prod - q->cons))
-			goto corrupt;
-		if (unlikely(!rx_wanted(q, ring + at + sizeof(h), len))) {
-			q->cons += rec;
-			continue;
-		}
-		if (unlikely(len > q->buf_room && !q->scatter)) {
+		if (unlikely(len - 1 >= len_max)) {
+			if (len == 0 || len > ISM_MAX_FRAME || rec > tail ||
+			    rec > prod - cons)
+				goto corrupt;
 			/* the application did not ask for chains */
 			q->oversize++;
-			q->cons += rec;
+			cons += rec;
 			continue;
 		}
-		/* a frame of zc_min bytes or more is attached where it lies
-		 * when a slot is free, else copied as any other */
-		zrc = 0;
-		if (zc && len >= q->zc_min)
-			zrc = ism_zc_rx(q, (uint8_t *)(uintptr_t)(ring + at), len,
-					q->cons, &m);
-		if (zrc == 0)
-			m = ism_rx_copy(q, ring + at + sizeof(h), len, port_id);
-		else if (zrc < 0)
-			m = NULL;
+		if (unlikely(rec > tail || rec > prod - cons))
+			goto corrupt;
+		if (unlikely(!promisc && !rx_wanted(q, d, frame, len))) {
+			cons += rec;
+			continue;
+		}
+		m = rx_mbuf_take(q, &b, prod - cons, rec, nb - n);
 		if (unlikely(m == NULL)) {
 			q->nombuf++;
 			q->port->eth->data->rx_mbuf_alloc_failed++;
 			break;
 		}
+		/* a frame of zc_min bytes or more is attached where it lies
+		 * when a slot is free, else copied as any other */
+		if (!(zc && len >= q->zc_min &&
+		      ism_zc_rx(q, m, (uint8_t *)(uintptr_t)(ring + at), len, cons)) &&
+		    unlikely(!ism_rx_copy(q, m, frame, len, port_id))) {
+			q->nombuf++;
+			q->port->eth->data->rx_mbuf_alloc_failed++;
+			break;
+		}
 		pkts[n++] = m;
-		q->bytes += len;
-		q->cons += rec;
+		bytes += len;
+		cons += rec;
 	}
+	rx_mbufs_return(q, &b);
+	q->cons = cons;
 	q->packets += n;
+	q->bytes += bytes;
 	rx_publish(q, zc);
 	return n;
 
 corrupt:
 	/* skip everything the peer published so far: nothing in it can be
 	 * trusted to be framed right */
+	rx_mbufs_return(q, &b);
 	q->corrupt_records++;
 	q->cons = prod;
 	q->packets += n;
+	q->bytes += bytes;
 	rx_publish(q, zc);
 	return n;
 }

@@ -33,48 +33,58 @@ rx_copy_seg(void *dst, const void *src, uint32_t n)
 		rte_memcpy(dst, src, n);
 }
 
-/* Copy one frame out of the ring into a (possibly chained) mbuf of the
- * port @port_id (the burst's local copy: fewer pointer hops per frame). */
-static inline struct rte_mbuf *
-ism_rx_copy(struct ism_rxq *q, const uint8_t *src, uint32_t len,
-	    uint16_t port_id)
+/* A frame over one mbuf, into a chain: the rare case, out of the loop. */
+static __rte_noinline bool
+rx_copy_chain(struct ism_rxq *q, struct rte_mbuf *head, const uint8_t *src,
+	      uint32_t len)
 {
-	struct rte_mbuf *head = rte_pktmbuf_alloc(q->mp), *m = head, *prev;
+	struct rte_mbuf *m = head, *prev;
 	uint32_t done = 0;
 
-	if (unlikely(head == NULL))
-		return NULL;
-	/* records are 8-byte aligned: the frame starts at 0 or 8 mod 16.
-	 * Only a frame that fits one mbuf anyway, so that which frames
-	 * are chained does not depend on where they lay in the ring */
-	if (len > ISM_RX_LIBC_COPY_MAX && head->data_off >= 16 &&
-	    len <= rte_pktmbuf_tailroom(head))
-		head->data_off -= (uint16_t)((uintptr_t)src & 15);
 	for (;;) {
 		uint32_t room = rte_pktmbuf_tailroom(m);
 		uint32_t n = len - done < room ? len - done : room;
 
 		if (unlikely(n == 0)) {		/* a pool without data room */
 			rte_pktmbuf_free(head);
-			return NULL;
+			return false;
 		}
 		rx_copy_seg(rte_pktmbuf_mtod(m, uint8_t *), src + done, n);
 		m->data_len = (uint16_t)n;
 		done += n;
 		if (done == len)
-			break;
+			return true;
 		prev = m;
 		m = rte_pktmbuf_alloc(q->mp);
 		if (unlikely(m == NULL)) {
 			rte_pktmbuf_free(head);
-			return NULL;
+			return false;
 		}
 		prev->next = m;
 		head->nb_segs++;
 	}
+}
+
+/* Copy one frame out of the ring into @head, a fresh mbuf of the queue's
+ * pool, chaining more when it does not fit one; the head's port is
+ * @port_id (the burst's local copy: fewer pointer hops per frame). False,
+ * with @head freed, when the pool ran out. */
+static __rte_always_inline bool
+ism_rx_copy(struct ism_rxq *q, struct rte_mbuf *head, const uint8_t *src,
+	    uint32_t len, uint16_t port_id)
+{
 	head->pkt_len = len;
 	head->port = port_id;
-	return head;
+	if (unlikely(len > q->buf_room))
+		return rx_copy_chain(q, head, src, len);
+	/* records are 8-byte aligned: the frame starts at 0 or 8 mod 16.
+	 * Only a frame that fits one mbuf anyway, so that which frames
+	 * are chained does not depend on where they lay in the ring */
+	if (len > ISM_RX_LIBC_COPY_MAX && head->data_off >= 16)
+		head->data_off -= (uint16_t)((uintptr_t)src & 15);
+	rx_copy_seg(rte_pktmbuf_mtod(head, uint8_t *), src, len);
+	head->data_len = (uint16_t)len;
+	return true;
 }
 
 #endif /* ISM_RX_COPY_H */

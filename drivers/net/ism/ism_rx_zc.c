@@ -178,36 +178,32 @@ ism_zc_dev_close(struct ism_port *p)
 
 /*
  * Hand the record at @rec (header, then @len bytes of frame), which
- * starts at ring cursor @start, to the application without copying it.
- * 1: *@mp is the frame; 0: no slot free (copy it instead); -ENOMEM: no
- * mbuf. The mbuf's buffer begins at the record header, already checked
- * and never read again, so the frame has 8 bytes of headroom (a VLAN tag
- * fits) and no tailroom beyond its padding.
+ * starts at ring cursor @start, to the application without copying it,
+ * in @m, a fresh mbuf. False when no slot is free: @m is untouched, copy
+ * the frame into it instead. The mbuf's buffer begins at the record
+ * header, already checked and never read again, so the frame has 8 bytes
+ * of headroom (a VLAN tag fits) and no tailroom beyond its padding.
  */
-int
-ism_zc_rx(struct ism_rxq *q, uint8_t *rec, uint32_t len, uint64_t start,
-	  struct rte_mbuf **mp)
+bool
+ism_zc_rx(struct ism_rxq *q, struct rte_mbuf *m, uint8_t *rec, uint32_t len,
+	  uint64_t start)
 {
 	struct ism_zc_dmb *z = q->zc;
 	struct ism_zc_slot *s;
-	struct rte_mbuf *m;
 
 	if (unlikely(z->tail - z->head > z->mask)) {
 		ism_zc_credit(q);	/* moves head over what was freed */
 		if (z->tail - z->head > z->mask) {
 			q->zc_copied++;
-			return 0;
+			return false;
 		}
 	}
 	s = &z->slots[z->tail & z->mask];
 	/* a frame of an earlier ring epoch may still sit in it */
 	if (unlikely(__atomic_load_n(&s->held, __ATOMIC_ACQUIRE) != 0)) {
 		q->zc_copied++;
-		return 0;
+		return false;
 	}
-	m = rte_pktmbuf_alloc(q->mp);
-	if (unlikely(m == NULL))
-		return -ENOMEM;
 	s->start = start;
 	/* seen by the free callback through the application's hand-off of
 	 * the mbuf: no order needed here */
@@ -222,8 +218,7 @@ ism_zc_rx(struct ism_rxq *q, uint8_t *rec, uint32_t len, uint64_t start,
 	m->pkt_len = len;
 	m->port = q->port->eth->data->port_id;
 	q->zc_frames++;
-	*mp = m;
-	return 1;
+	return true;
 }
 
 /*

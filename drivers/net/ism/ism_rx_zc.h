@@ -85,8 +85,8 @@ void ism_zc_note_held(struct ism_port *p);
 void ism_zc_dev_close(struct ism_port *p);
 
 /* Data path (the queue's RX lcore). */
-int ism_zc_rx(struct ism_rxq *q, uint8_t *rec, uint32_t len, uint64_t start,
-	      struct rte_mbuf **mp);
+bool ism_zc_rx(struct ism_rxq *q, struct rte_mbuf *m, uint8_t *rec,
+	       uint32_t len, uint64_t start);
 uint64_t ism_zc_credit(struct ism_rxq *q);
 uint16_t ism_zc_rx_burst(struct ism_rxq *q, struct rte_mbuf **pkts,
 			 uint16_t nb);
