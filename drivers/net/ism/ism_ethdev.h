@@ -81,6 +81,7 @@ struct ism_rxq {
 	struct ism_zc_dmb *zc;		/* NULL: every frame copied */
 	uint64_t cons;			/* consumed, ring bytes */
 	uint64_t cons_published;
+	uint32_t credit_step;		/* a burst publishes this much or more */
 	uint64_t cons_seen;		/* cons at the end of a burst, for the
 					 * control plane's drain check */
 	struct ism_rdmb peer;		/* peer's RX DMB q: credit target */

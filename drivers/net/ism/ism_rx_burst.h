@@ -26,15 +26,26 @@
  * Tell the peer how far we consumed: its credits for this ring. With
  * zero-copy frames out, only up to the first one still held: the peer
  * may then write anywhere but over a frame the application holds.
+ *
+ * A burst that delivered frames publishes only once a quarter ring went
+ * unpublished (@idle false); the rest waits for the next poll that finds
+ * the ring empty or delivers nothing (@idle true). The store crosses to the peer's core (on
+ * a real function it is a PCI store, a system call): made after the
+ * frames were handed over, it is off the path of a reply the
+ * application sends to them, and a stream that never lets the ring run
+ * empty makes four per ring instead of one per burst. The sender keeps
+ * at least three quarters of the ring to write into.
  */
 static __rte_always_inline void
-rx_publish(struct ism_rxq *q, const bool zc)
+rx_publish(struct ism_rxq *q, const bool zc, const bool idle)
 {
 	uint64_t done = zc ? ism_zc_credit(q) : q->cons;
 	ism_be64_t cur = ism_be64(done);
 
 	__atomic_store_n(&q->cons_seen, done, __ATOMIC_RELEASE);
 	if (q->peer.tok == 0 || done == q->cons_published)
+		return;
+	if (!idle && done - q->cons_published < q->credit_step)
 		return;
 	if (ism_move(q->port->dev, &q->peer, 0, ISM_RING_CREDIT_OFF, &cur,
 		     sizeof(cur), false) == 0)
@@ -156,7 +167,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 		/* a credit update that could not be stored before must not
 		 * wait for more data: the sender may be waiting for it */
 		if (unlikely(q->cons != q->cons_published || zc))
-			rx_publish(q, zc);
+			rx_publish(q, zc, true);
 		return 0;
 	}
 	if (unlikely(prod == 0)) {
@@ -174,7 +185,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 			rx_resync(q, prod);
 		else
 			q->cursor_errors++;
-		rx_publish(q, zc);
+		rx_publish(q, zc, true);
 		return 0;
 	}
 	d = q->port->eth->data;
@@ -243,7 +254,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 	q->cons = cons;
 	q->packets += n;
 	q->bytes += bytes;
-	rx_publish(q, zc);
+	rx_publish(q, zc, n == 0);
 	return n;
 
 corrupt:
@@ -254,7 +265,7 @@ corrupt:
 	q->cons = prod;
 	q->packets += n;
 	q->bytes += bytes;
-	rx_publish(q, zc);
+	rx_publish(q, zc, true);
 	return n;
 }
 

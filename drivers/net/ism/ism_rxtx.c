@@ -52,6 +52,7 @@ ism_rxq_apply(struct ism_rxq *q, const struct ism_qconf *c)
 	q->peer = c->peer;
 	q->dmb = c->local;
 	q->ring_size = c->local_ring;
+	q->credit_step = c->local_ring / 4;
 	q->zc = c->zc;
 	q->zc_min = c->zc != NULL ? c->zc->min_len : ISM_ZC_OFF;
 	/* an epoch, not a flag: a queue that missed the configuration
