@@ -142,6 +142,15 @@ rx_mbufs_return(struct ism_rxq *q, struct rx_mbufs *b)
 				     b->have - b->next);
 }
 
+/* A record of @rec bytes consumed: it never crosses the ring's end, so
+ * the position either moves on or lands exactly on the end, i.e. 0. */
+#define RX_ADVANCE(rec) do { \
+	cons += (rec); \
+	at += (rec); \
+	if (at == ring_size) \
+		at = 0; \
+} while (0)
+
 /*
  * The burst, in two versions the compiler makes from this one: @zc is a
  * constant, so the copying version is the loop it was before zero-copy
@@ -157,7 +166,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 	struct rx_mbufs b = { .next = 0, .have = 0 };
 	const uint8_t *ring;
 	uint64_t prod, cons, bytes = 0;
-	uint32_t len_max;
+	uint32_t len_max, ring_size, at;
 	uint16_t n = 0, port_id;
 	bool promisc;
 
@@ -196,9 +205,11 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 	len_max = q->scatter || q->buf_room > ISM_MAX_FRAME ?
 		ISM_MAX_FRAME : q->buf_room;
 	cons = q->cons;
+	/* the position follows the cursor: one division per burst */
+	ring_size = q->ring_size;
+	at = (uint32_t)(cons % ring_size);
 	while (n < nb && cons < prod) {
-		uint32_t at = (uint32_t)(cons % q->ring_size);
-		uint32_t tail = q->ring_size - at, len, rec;
+		uint32_t tail = ring_size - at, len, rec;
 		const uint8_t *frame = ring + at + sizeof(struct ism_rec_hdr);
 		struct ism_rec_hdr h;
 		struct rte_mbuf *m;
@@ -213,6 +224,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 			if (at == 0 || len != 0 || tail > prod - cons)
 				goto corrupt;
 			cons += tail;
+			at = 0;
 			continue;
 		}
 		rec = ism_rec_size(len);
@@ -222,13 +234,13 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 				goto corrupt;
 			/* the application did not ask for chains */
 			q->oversize++;
-			cons += rec;
+			RX_ADVANCE(rec);
 			continue;
 		}
 		if (unlikely(rec > tail || rec > prod - cons))
 			goto corrupt;
 		if (unlikely(!promisc && !rx_wanted(q, d, frame, len))) {
-			cons += rec;
+			RX_ADVANCE(rec);
 			continue;
 		}
 		m = rx_mbuf_take(q, &b, prod - cons, rec, nb - n);
@@ -248,7 +260,7 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 		}
 		pkts[n++] = m;
 		bytes += len;
-		cons += rec;
+		RX_ADVANCE(rec);
 	}
 	rx_mbufs_return(q, &b);
 	q->cons = cons;
