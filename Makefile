@@ -95,10 +95,11 @@ test:
 #                        fails a test that leaks (100 hotplug cycles
 #                        included); only the bus targets are built, and
 #                        the tests of suite asan (pmd's zero_copy: mbufs
-#                        that outlive their port) run there too
+#                        that outlive their port; rx_bulk: mbufs given
+#                        back to the pool) run there too
 BUS_ASAN ?= build-bus-asan
 BUS_TEST_TARGETS = $(addprefix test/bus/test_bus_,scan lib store hotplug vanish) \
-	test/pmd/test_zero_copy
+	test/pmd/test_zero_copy test/pmd/test_rx_bulk
 
 .PHONY: test-bus test-bus-asan
 
