@@ -115,11 +115,10 @@ struct ism_txq {
 	uint32_t epoch;			/* of the ring cursors in use */
 	uint32_t ring_size;
 	uint64_t prod;
-	/* a burst as the pieces the stores gather: headers, padding and
-	 * frames of up to ISM_TX_STAGE_FRAME bytes copied one after the
-	 * other into stage (one piece for a run of them), longer frames
-	 * straight from the mbufs */
-	uint32_t stage_len;
+	/* a span of a burst as the pieces its store gathers: headers,
+	 * padding and frames of up to ISM_TX_STAGE_FRAME bytes copied one
+	 * after the other into stage (one piece for a run of them), longer
+	 * frames straight from the mbufs */
 	struct iovec iov[ISM_TX_MAX_IOV];
 	uint8_t stage[ISM_TX_STAGE];
 	/* stats */

@@ -97,120 +97,75 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
 	return ism_rx_burst_tmpl(q, pkts, nb, false);
 }
 
-/* Gathers records for the stores of one contiguous span of the ring. */
-struct tx_span {
-	uint64_t start;		/* ring cursor of its first byte */
-	uint32_t len;
-	int niov;
-	int nhdr;
-	bool staging;		/* its last piece is the staging area's end */
-};
+/*
+ * TX writes a burst as the records of one span of the peer's ring at a
+ * time: headers, padding and frames of up to ISM_TX_STAGE_FRAME bytes in
+ * one segment go one after the other into the queue's staging area, where
+ * a run of them is one piece of the gather list; a longer frame is pieces
+ * of its own, straight from its mbufs. What the loop advances per frame is
+ * kept in locals: the frame copy is a call, after which the compiler would
+ * reload any field of the queue (the copy writes into it).
+ */
 
-/* Take @len bytes just written at the staging area's end into it and
- * into the gather list: one piece with the previous one when that one
- * ends where they begin. */
-static __rte_always_inline void
-span_staged(struct ism_txq *q, struct tx_span *sp, uint32_t len)
+/* A record's header as the one 64-bit store it is written with. */
+static __rte_always_inline uint64_t
+tx_rec_hdr(uint16_t flags, uint32_t frame_len)
 {
-	uint8_t *to = q->stage + q->stage_len;
+	struct ism_rec_hdr h = {
+		.magic = ism_be16(ISM_REC_MAGIC),
+		.flags = ism_be16(flags),
+		.len = ism_be32(frame_len),
+	};
+	uint64_t w;
 
-	q->stage_len += len;
-	sp->len += len;
-	if (sp->staging) {
-		q->iov[sp->niov - 1].iov_len += len;
-		return;
-	}
-	q->iov[sp->niov].iov_base = to;
-	q->iov[sp->niov++].iov_len = len;
-	sp->staging = true;
+	memcpy(&w, &h, sizeof(w));
+	return w;
 }
 
-static int
-span_flush(struct ism_txq *q, struct tx_span *sp)
+static __rte_always_inline void
+tx_put64(uint8_t *to, uint64_t v)
 {
-	uint32_t at = (uint32_t)(sp->start % q->ring_size);
+	memcpy(to, &v, sizeof(v));
+}
+
+/* Store the span from ring cursor @start to @end: the pieces before @iov,
+ * then the staged run from @run to @st. */
+static int
+tx_store(struct ism_txq *q, uint64_t start, uint64_t end, struct iovec *iov,
+	 uint8_t *run, const uint8_t *st)
+{
+	uint32_t at = (uint32_t)(start % q->ring_size);
+	uint32_t len = (uint32_t)(end - start);
 	int rc;
 
-	if (sp->len == 0)
-		return 0;
+	if (st != run) {
+		iov->iov_base = run;
+		iov++->iov_len = (size_t)(st - run);
+	}
 	rc = ism_movev(q->port->dev, &q->peer, 0, ISM_RING_DATA_OFF + at,
-		       q->iov, sp->niov, false);
+		       q->iov, (int)(iov - q->iov), false);
 	if (rc < 0) {
 		if (q->store_errors++ == 0)
 			PORT_LOG(q->port, ERR, "TX queue %u: store of %u bytes at ring %u failed: %s",
-				 q->qid, sp->len, at, strerror(-rc));
+				 q->qid, len, at, strerror(-rc));
 		return rc;
 	}
 	/* lib/ism cut the span at 4 KiB lines of the DMB offset */
-	q->stores += ((ISM_RING_DATA_OFF + at) % 4096 + sp->len + 4095) / 4096;
-	sp->start += sp->len;
-	sp->len = 0;
-	sp->niov = 0;
-	sp->nhdr = 0;
-	sp->staging = false;
-	q->stage_len = 0;	/* what it staged is stored: room for more */
+	q->stores += ((ISM_RING_DATA_OFF + at) % 4096 + len + 4095) / 4096;
 	return 0;
-}
-
-static __rte_always_inline void
-span_add_hdr(struct ism_txq *q, struct tx_span *sp, uint16_t flags,
-	     uint32_t frame_len)
-{
-	struct ism_rec_hdr h;
-
-	h.magic = ism_be16(ISM_REC_MAGIC);
-	h.flags = ism_be16(flags);
-	h.len = ism_be32(frame_len);
-	sp->nhdr++;
-	memcpy(q->stage + q->stage_len, &h, sizeof(h));
-	span_staged(q, sp, sizeof(h));
-}
-
-/* Whether one more record of @m (plus a WRAP) fits the gather lists. */
-static inline bool
-span_has_room(const struct tx_span *sp, const struct rte_mbuf *m)
-{
-	return sp->nhdr + 2 <= ISM_TX_MAX_RECS &&
-		sp->niov + m->nb_segs + 3 <= ISM_TX_MAX_IOV;
-}
-
-static __rte_always_inline void
-span_add_frame(struct ism_txq *q, struct tx_span *sp, const struct rte_mbuf *m)
-{
-	uint32_t frame_len = m->pkt_len;
-	uint32_t body = ism_rec_size(frame_len) - (uint32_t)sizeof(struct ism_rec_hdr);
-
-	span_add_hdr(q, sp, 0, frame_len);
-	if (frame_len <= ISM_TX_STAGE_FRAME && m->nb_segs == 1) {
-		memcpy(q->stage + q->stage_len, rte_pktmbuf_mtod(m, void *),
-		       frame_len);
-		span_staged(q, sp, frame_len);
-	} else {
-		for (; m != NULL; m = m->next) {
-			q->iov[sp->niov].iov_base = rte_pktmbuf_mtod(m, void *);
-			q->iov[sp->niov++].iov_len = m->data_len;
-		}
-		sp->len += frame_len;
-		sp->staging = false;
-	}
-	if (body > frame_len) {		/* pad the record to 8 bytes */
-		static const uint8_t zeros[ISM_REC_ALIGN];
-
-		/* all 8: one store, and the stage has room for them */
-		memcpy(q->stage + q->stage_len, zeros, sizeof(zeros));
-		span_staged(q, sp, body - frame_len);
-	}
 }
 
 uint16_t
 ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct ism_txq *q = txq;
-	struct tx_span sp = { 0 };
 	struct ism_qconf conf;
-	uint64_t credit, prod, bytes = 0;
-	ism_be64_t cur;
+	uint64_t credit, prod, start, bytes = 0;
+	uint32_t ring, lim;
+	struct iovec *iov;
+	uint8_t *st, *run;
 	uint16_t sent = 0;
+	ism_be64_t cur;
 	bool sf;
 
 	if (unlikely(ism_queue_stopped(q->port->eth->data->tx_queue_state, q->qid)))
@@ -219,9 +174,9 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		ism_txq_apply(q, &conf);
 	if (unlikely(q->peer.tok == 0 || q->own == NULL || nb == 0))
 		return 0;	/* link down: nothing accepted */
-	if (unlikely(pkts[0]->pkt_len == 0 || pkts[0]->pkt_len > ISM_MAX_FRAME)) {
-		/* can never be sent: count and drop it, or the application
-		 * would retry it forever */
+	if (unlikely(pkts[0]->pkt_len - 1 >= ISM_MAX_FRAME)) {
+		/* empty or too long, it can never be sent: count and drop
+		 * it, or the application would retry it forever */
 		q->errors++;
 		rte_pktmbuf_free(pkts[0]);
 		return 1;
@@ -236,45 +191,91 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		q->credit_errors++;	/* a credit we cannot believe */
 		return 0;
 	}
-	sp.start = prod = q->prod;
-	q->stage_len = 0;
+	/* the records of a span and a WRAP fit the gather list and the
+	 * staging area, whatever the frames */
+	if (nb > ISM_TX_MAX_RECS - 1)
+		nb = ISM_TX_MAX_RECS - 1;
+	ring = q->ring_size;
+	start = prod = q->prod;
+	/* bytes from prod both to the ring's end and to the credit: one
+	 * test per frame while it lasts */
+	lim = RTE_MIN(ring - (uint32_t)(prod % ring), ring - (uint32_t)(prod - credit));
+	iov = q->iov;
+	st = run = q->stage;
 	while (sent < nb) {
 		struct rte_mbuf *m = pkts[sent];
-		uint32_t at = (uint32_t)(prod % q->ring_size);
-		uint32_t tail = q->ring_size - at;
-		uint32_t rec = ism_rec_size(m->pkt_len);
-		uint64_t room = q->ring_size - (prod - credit);
+		uint32_t len = m->pkt_len;
+		uint32_t rec = ism_rec_size(len);
 
-		if (unlikely(m->pkt_len == 0 || m->pkt_len > ISM_MAX_FRAME) ||
-		    !span_has_room(&sp, m))
+		if (unlikely(len - 1 >= ISM_MAX_FRAME))
 			break;	/* bad frames are dropped when they come first */
-		if (at == 0 && sp.len > 0) {
-			/* the last record ended exactly at the ring's end:
-			 * the span goes on at DMB offset 0, in a store of its own */
-			if (span_flush(q, &sp) < 0)
-				return 0;
+		if (unlikely(rec > lim)) {
+			uint32_t at = (uint32_t)(prod % ring);
+			uint32_t tail = ring - at;
+			uint32_t room = ring - (uint32_t)(prod - credit);
+
+			if (at == 0 && prod != start) {
+				/* the last record ended exactly at the ring's
+				 * end: the span goes on at DMB offset 0, in a
+				 * store of its own */
+			} else if (rec > tail && room >= tail + rec) {
+				tx_put64(st, tx_rec_hdr(ISM_REC_F_WRAP, 0));
+				st += sizeof(struct ism_rec_hdr);
+				if (tx_store(q, start, prod + sizeof(struct ism_rec_hdr),
+					     iov, run, st) < 0)
+					return 0;
+				prod += tail;
+				start = prod;
+				room -= tail;
+				tail = ring;
+				iov = q->iov;
+				st = run = q->stage;
+			} else {
+				break;	/* no room before the credit */
+			}
+			if (prod != start) {
+				if (tx_store(q, start, prod, iov, run, st) < 0)
+					return 0;
+				start = prod;
+				tail = ring;
+				iov = q->iov;
+				st = run = q->stage;
+			}
+			lim = RTE_MIN(tail, room);
 			continue;
 		}
-		if (rec > tail) {
-			if (room < (uint64_t)tail + rec)
+		tx_put64(st, tx_rec_hdr(0, len));
+		if (likely(len <= ISM_TX_STAGE_FRAME && m->nb_segs == 1)) {
+			/* the padding first: the frame is copied over all
+			 * but the zeros after it */
+			tx_put64(st + rec - ISM_REC_ALIGN, 0);
+			memcpy(st + sizeof(struct ism_rec_hdr),
+			       rte_pktmbuf_mtod(m, void *), len);
+			st += rec;
+		} else {
+			struct rte_mbuf *s;
+
+			if (unlikely((iov - q->iov) + m->nb_segs + 2 > ISM_TX_MAX_IOV))
 				break;
-			span_add_hdr(q, &sp, ISM_REC_F_WRAP, 0);
-			if (span_flush(q, &sp) < 0)
-				return 0;
-			prod += tail;
-			sp.start = prod;
-			continue;
+			st += sizeof(struct ism_rec_hdr);
+			iov->iov_base = run;
+			iov++->iov_len = (size_t)(st - run);
+			for (s = m; s != NULL; s = s->next) {
+				iov->iov_base = rte_pktmbuf_mtod(s, void *);
+				iov++->iov_len = s->data_len;
+			}
+			run = st;
+			tx_put64(st, 0);
+			st += rec - sizeof(struct ism_rec_hdr) - len;
 		}
-		if (room < rec)
-			break;
-		span_add_frame(q, &sp, m);
 		prod += rec;
-		bytes += m->pkt_len;
+		lim -= rec;
+		bytes += len;
 		sent++;
 	}
 	if (sent < nb)
 		q->credit_stalls++;
-	if (span_flush(q, &sp) < 0)
+	if (prod != start && tx_store(q, start, prod, iov, run, st) < 0)
 		return 0;	/* nothing published: the frames are still the caller's */
 	if (prod != q->prod) {
 		cur = ism_be64(prod);
