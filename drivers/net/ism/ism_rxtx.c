@@ -160,11 +160,12 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct ism_txq *q = txq;
 	struct ism_qconf conf;
-	uint64_t credit, prod, start, bytes = 0;
-	uint32_t ring, lim;
+	uint64_t credit, prod, start, lim, bytes = 0;
+	struct rte_mbuf **mp, **end;
 	struct iovec *iov;
 	uint8_t *st, *run;
-	uint16_t sent = 0;
+	uint32_t ring;
+	uint16_t sent;
 	ism_be64_t cur;
 	bool sf;
 
@@ -197,24 +198,26 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		nb = ISM_TX_MAX_RECS - 1;
 	ring = q->ring_size;
 	start = prod = q->prod;
-	/* bytes from prod both to the ring's end and to the credit: one
-	 * test per frame while it lasts */
-	lim = RTE_MIN(ring - (uint32_t)(prod % ring), ring - (uint32_t)(prod - credit));
+	/* the cursor up to which records go without a look at the ring's
+	 * end or the credit: one test per frame while it lasts */
+	lim = prod + RTE_MIN(ring - prod % ring, ring - (prod - credit));
 	iov = q->iov;
 	st = run = q->stage;
-	while (sent < nb) {
-		struct rte_mbuf *m = pkts[sent];
+	for (mp = pkts, end = pkts + nb; mp != end; mp++) {
+		struct rte_mbuf *m = *mp;
 		uint32_t len = m->pkt_len;
-		uint32_t rec = ism_rec_size(len);
+		uint32_t rec = (len + sizeof(struct ism_rec_hdr) + ISM_REC_ALIGN - 1) &
+			~(uint32_t)(ISM_REC_ALIGN - 1);	/* ism_rec_size() */
+		uint8_t *to;
 
-		if (unlikely(len - 1 >= ISM_MAX_FRAME))
-			break;	/* bad frames are dropped when they come first */
-		if (unlikely(rec > lim)) {
+		if (unlikely(prod + rec > lim)) {
 			uint32_t at = (uint32_t)(prod % ring);
 			uint32_t tail = ring - at;
 			uint32_t room = ring - (uint32_t)(prod - credit);
 
-			if (at == 0 && prod != start) {
+			if (len - 1 >= ISM_MAX_FRAME) {
+				break;	/* bad frames are dropped when they come first */
+			} else if (at == 0 && prod != start) {
 				/* the last record ended exactly at the ring's
 				 * end: the span goes on at DMB offset 0, in a
 				 * store of its own */
@@ -241,22 +244,28 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 				iov = q->iov;
 				st = run = q->stage;
 			}
-			lim = RTE_MIN(tail, room);
+			lim = prod + RTE_MIN(tail, room);
+			mp--;
 			continue;
 		}
-		tx_put64(st, tx_rec_hdr(0, len));
-		if (likely(len <= ISM_TX_STAGE_FRAME && m->nb_segs == 1)) {
+		/* one test for both: not empty, and short enough to stage */
+		if (likely(len - 1 < ISM_TX_STAGE_FRAME && m->nb_segs == 1)) {
+			tx_put64(st, tx_rec_hdr(0, len));
 			/* the padding first: the frame is copied over all
 			 * but the zeros after it */
 			tx_put64(st + rec - ISM_REC_ALIGN, 0);
-			memcpy(st + sizeof(struct ism_rec_hdr),
-			       rte_pktmbuf_mtod(m, void *), len);
+			to = st + sizeof(struct ism_rec_hdr);
 			st += rec;
+			prod += rec;
+			bytes += len;
+			memcpy(to, rte_pktmbuf_mtod(m, void *), len);
 		} else {
 			struct rte_mbuf *s;
 
-			if (unlikely((iov - q->iov) + m->nb_segs + 2 > ISM_TX_MAX_IOV))
+			if (unlikely(len - 1 >= ISM_MAX_FRAME ||
+				     (iov - q->iov) + m->nb_segs + 2 > ISM_TX_MAX_IOV))
 				break;
+			tx_put64(st, tx_rec_hdr(0, len));
 			st += sizeof(struct ism_rec_hdr);
 			iov->iov_base = run;
 			iov++->iov_len = (size_t)(st - run);
@@ -267,12 +276,11 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 			run = st;
 			tx_put64(st, 0);
 			st += rec - sizeof(struct ism_rec_hdr) - len;
+			prod += rec;
+			bytes += len;
 		}
-		prod += rec;
-		lim -= rec;
-		bytes += len;
-		sent++;
 	}
+	sent = (uint16_t)(mp - pkts);
 	if (sent < nb)
 		q->credit_stalls++;
 	if (prod != start && tx_store(q, start, prod, iov, run, st) < 0)
