@@ -155,6 +155,32 @@ tx_store(struct ism_txq *q, uint64_t start, uint64_t end, struct iovec *iov,
 	return 0;
 }
 
+/*
+ * Give back the mbufs of @n frames sent. Those of a burst are mostly of
+ * one pool, direct, unshared and of one segment: such mbufs go back to
+ * their pool as they are (what rte_mbuf_raw_free() asks), one put for
+ * the run of them; the general free takes the first other and the rest.
+ */
+static __rte_always_inline void
+tx_free(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf **end = pkts + n, **m;
+	struct rte_mempool *mp;
+
+	if (n == 0)
+		return;
+	mp = pkts[0]->pool;
+	for (m = pkts; m != end; m++) {
+		if ((*m)->pool != mp || (*m)->nb_segs != 1 || (*m)->next != NULL ||
+		    rte_mbuf_refcnt_read(*m) != 1 || !RTE_MBUF_DIRECT(*m))
+			break;
+	}
+	if (m != pkts)
+		rte_mempool_put_bulk(mp, (void **)pkts, (unsigned int)(m - pkts));
+	if (m != end)
+		rte_pktmbuf_free_bulk(m, (unsigned int)(end - m));
+}
+
 uint16_t
 ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 {
@@ -296,7 +322,7 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		q->stores++;
 		q->prod = prod;
 	}
-	rte_pktmbuf_free_bulk(pkts, sent);
+	tx_free(pkts, sent);
 	q->packets += sent;
 	q->bytes += bytes;
 	return sent;
