@@ -107,6 +107,13 @@ ism_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb)
  * reload any field of the queue (the copy writes into it).
  */
 
+/*
+ * Segments a frame may have: a span's gather list holds them and two
+ * pieces (header and data) for every other record of the span, so that
+ * only a chain needs a test of its room.
+ */
+#define TX_MAX_SEGS	(ISM_TX_MAX_IOV - 2 - 2 * ISM_TX_MAX_RECS)
+
 /* A record's header as the one 64-bit store it is written with. */
 static __rte_always_inline uint64_t
 tx_rec_hdr(uint16_t flags, uint32_t frame_len)
@@ -201,9 +208,11 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 		ism_txq_apply(q, &conf);
 	if (unlikely(q->peer.tok == 0 || q->own == NULL || nb == 0))
 		return 0;	/* link down: nothing accepted */
-	if (unlikely(pkts[0]->pkt_len - 1 >= ISM_MAX_FRAME)) {
-		/* empty or too long, it can never be sent: count and drop
-		 * it, or the application would retry it forever */
+	if (unlikely(pkts[0]->pkt_len - 1 >= ISM_MAX_FRAME ||
+		     pkts[0]->nb_segs > TX_MAX_SEGS)) {
+		/* empty, too long or in too many pieces, it can never be
+		 * sent: count and drop it, or the application would retry
+		 * it forever */
 		q->errors++;
 		rte_pktmbuf_free(pkts[0]);
 		return 1;
@@ -274,9 +283,11 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 			mp--;
 			continue;
 		}
+		/* written before the tests: a frame that stops the burst
+		 * leaves it beyond the span */
+		tx_put64(st, tx_rec_hdr(0, len));
 		/* one test for both: not empty, and short enough to stage */
 		if (likely(len - 1 < ISM_TX_STAGE_FRAME && m->nb_segs == 1)) {
-			tx_put64(st, tx_rec_hdr(0, len));
 			/* the padding first: the frame is copied over all
 			 * but the zeros after it */
 			tx_put64(st + rec - ISM_REC_ALIGN, 0);
@@ -286,18 +297,24 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 			bytes += len;
 			memcpy(to, rte_pktmbuf_mtod(m, void *), len);
 		} else {
-			struct rte_mbuf *s;
-
-			if (unlikely(len - 1 >= ISM_MAX_FRAME ||
-				     (iov - q->iov) + m->nb_segs + 2 > ISM_TX_MAX_IOV))
+			if (unlikely(len - 1 >= ISM_MAX_FRAME))
 				break;
-			tx_put64(st, tx_rec_hdr(0, len));
+			if (unlikely(m->nb_segs != 1) &&
+			    (iov - q->iov) + m->nb_segs > TX_MAX_SEGS)
+				break;	/* the next span has room */
 			st += sizeof(struct ism_rec_hdr);
 			iov->iov_base = run;
 			iov++->iov_len = (size_t)(st - run);
-			for (s = m; s != NULL; s = s->next) {
-				iov->iov_base = rte_pktmbuf_mtod(s, void *);
-				iov++->iov_len = s->data_len;
+			if (likely(m->nb_segs == 1)) {
+				iov->iov_base = rte_pktmbuf_mtod(m, void *);
+				iov++->iov_len = len;
+			} else {
+				struct rte_mbuf *s;
+
+				for (s = m; s != NULL; s = s->next) {
+					iov->iov_base = rte_pktmbuf_mtod(s, void *);
+					iov++->iov_len = s->data_len;
+				}
 			}
 			run = st;
 			tx_put64(st, 0);
