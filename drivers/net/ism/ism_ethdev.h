@@ -38,7 +38,8 @@ extern int ism_logtype;
 #define ISM_CTRL_PERIOD_US	10000
 #define ISM_HELLO_PERIOD_MS	100
 #define ISM_TX_MAX_RECS		128	/* records (and WRAPs) per burst */
-#define ISM_TX_MAX_IOV		512	/* buffers per burst */
+/* pieces of a span's store: two per record, and a frame's segments */
+#define ISM_TX_MAX_IOV		768
 /* TX copies frames this long or shorter into its staging area: a run of
  * them is one piece of the store instead of three per frame */
 #define ISM_TX_STAGE_FRAME	256
