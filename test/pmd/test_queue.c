@@ -4,7 +4,8 @@
  * TX fills the ring and then accepts nothing (back-pressure); started
  * again, the queue delivers every frame the peer published, in order. A
  * stopped TX queue accepts nothing. A deferred-start queue stays stopped
- * at dev_start until started by hand. Counts are exact, by sequence number.
+ * at dev_start until started by hand. Frames TX can never send are dropped
+ * and counted. Counts are exact, by sequence number.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,79 @@ test_tx_stop(uint16_t a, uint16_t b)
 	CHECK_EQ(pmd_recv_seq(b, &next, UINT32_MAX, FRAME, 300), 20, "b gets them, from sequence 5000");
 }
 
+/* A chain of @segs mbufs of @seg_len bytes: 0x5a, @seq at byte 12 (as
+ * pmd_send_seq lays a frame out). */
+static struct rte_mbuf *
+seq_chain(uint32_t seq, uint16_t segs, uint16_t seg_len)
+{
+	struct rte_mbuf *head = NULL, *m;
+	uint8_t s[4];
+
+	memcpy(s, &seq, sizeof(s));
+	for (uint32_t i = 0; i < segs; i++) {
+		uint8_t *d;
+
+		m = rte_pktmbuf_alloc(pool);
+		d = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, seg_len) : NULL;
+		if (d == NULL || (head != NULL && rte_pktmbuf_chain(head, m) != 0)) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (head == NULL)
+			head = m;
+		memset(d, 0x5a, seg_len);
+		for (uint32_t k = 0; k < sizeof(s); k++)	/* bytes 12..15 */
+			if ((12 + k) / seg_len == i)
+				d[(12 + k) % seg_len] = s[k];
+	}
+	return head;
+}
+
+/* Frames TX can never send are dropped and counted when they come first
+ * in a burst, and stop the burst when they come later; a burst takes at
+ * most 127 frames, a frame at most 510 segments. */
+static void
+test_tx_refused(uint16_t a, uint16_t b)
+{
+	uint64_t drops = pmd_xstat(a, "tx_oversize_drops");
+	struct rte_mbuf *m[200];
+	uint32_t next = 9000;
+	uint16_t n;
+
+	m[0] = rte_pktmbuf_alloc(pool);
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m, 1), 1, "an empty frame is taken");
+	CHECK_EQ(pmd_xstat(a, "tx_oversize_drops"), drops + 1, "dropped and counted");
+	m[0] = seq_chain(0, 5, 1804);	/* 9020 bytes */
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m, 1), 1, "a frame over 9018 bytes is taken");
+	CHECK_EQ(pmd_xstat(a, "tx_oversize_drops"), drops + 2, "dropped and counted");
+	m[0] = seq_chain(9000, 4, 16);
+	m[1] = rte_pktmbuf_alloc(pool);
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m, 2), 1, "a bad frame second stops the burst");
+	CHECK_EQ(pmd_xstat(a, "tx_oversize_drops"), drops + 2, "and is not counted");
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m + 1, 1), 1, "first in the next, it is dropped");
+	CHECK_EQ(pmd_recv_seq(b, &next, 1, 64, 300), 1, "the good one arrives");
+	m[0] = seq_chain(0, 511, 2);
+	CHECK(m[0] != NULL, "a frame of 511 segments");
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m, 1), 1, "is taken");
+	CHECK_EQ(pmd_xstat(a, "tx_oversize_drops"), drops + 4, "dropped and counted");
+	m[0] = seq_chain(9001, 510, 2);
+	m[1] = seq_chain(9002, 510, 2);
+	n = rte_eth_tx_burst(a, 0, m, 2);
+	CHECK(n >= 1, "frames of 510 segments are taken");
+	if (n == 1)
+		n += rte_eth_tx_burst(a, 0, m + 1, 1);
+	CHECK_EQ(n, 2, "both of them");
+	CHECK_EQ(pmd_recv_seq(b, &next, 2, 1020, 300), 2, "and arrive whole");
+	for (n = 0; n < 200; n++)
+		m[n] = seq_chain(9003 + n, 1, 64);
+	n = rte_eth_tx_burst(a, 0, m, 200);
+	CHECK_EQ(n, 127, "a burst of 200 takes 127");
+	rte_pktmbuf_free_bulk(m + n, 200 - n);
+	CHECK_EQ(pmd_recv_seq(b, &next, 127, 64, 500), 127, "which arrive in order");
+	CHECK_EQ(pmd_xstat(a, "tx_oversize_drops"), drops + 4, "nothing else dropped");
+}
+
 /* Stop b, set its queues up again with RX deferred start, start it. */
 static void
 test_deferred_start(uint16_t a, uint16_t b)
@@ -143,6 +217,7 @@ main(int argc, char **argv)
 		 "stopping a queue that does not exist is refused");
 	test_rx_stop(a, b);
 	test_tx_stop(a, b);
+	test_tx_refused(a, b);
 	test_deferred_start(a, b);
 	rte_eth_dev_stop(a);
 	rte_eth_dev_stop(b);
