@@ -10,14 +10,10 @@
 #include "ism_private.h"
 
 
-/*
- * Refuse what no store could carry, before any store. A zero-length move
- * is checked the same way (off may be r->len, the empty range at the end)
- * and then issues no store, as Linux's ism_move loops while size is left.
- */
-static int
-check_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
-	   uint32_t off, size_t len)
+/* Why check_move() refused: logged, and its error. */
+static __attribute__((noinline, cold)) int
+move_refused(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
+	     uint32_t off, size_t len)
 {
 	struct ism_transport *t = dev->t;
 
@@ -26,13 +22,26 @@ check_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
 			t->name, len, off, (unsigned long long)r->tok, r->len);
 		return -ERANGE;
 	}
-	if (!ism_tok_valid(r->tok) || idx >= ISM_DMB_ELEMENTS ||
-	    r->len > ISM_DMB_MAX_LEN) {
-		ISM_ERR("%s: bad move target: token %016llx, element %u, length %u",
-			t->name, (unsigned long long)r->tok, idx, r->len);
-		return -EINVAL;
-	}
-	return 0;
+	ISM_ERR("%s: bad move target: token %016llx, element %u, length %u",
+		t->name, (unsigned long long)r->tok, idx, r->len);
+	return -EINVAL;
+}
+
+/*
+ * Refuse what no store could carry, before any store. A zero-length move
+ * is checked the same way (off may be r->len, the empty range at the end)
+ * and then issues no store, as Linux's ism_move loops while size is left.
+ * Inline, the logging apart: it runs once per move.
+ */
+static inline int
+check_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
+	   uint32_t off, size_t len)
+{
+	if (__builtin_expect(len <= r->len && off <= r->len - len &&
+			     ism_tok_valid(r->tok) && idx < ISM_DMB_ELEMENTS &&
+			     r->len <= ISM_DMB_MAX_LEN, 1))
+		return 0;
+	return move_refused(dev, r, idx, off, len);
 }
 
 /* Bytes the store starting at @off may carry. */
@@ -45,17 +54,14 @@ piece_len(const struct ism_transport *t, uint32_t off, size_t left)
 	return n < left ? n : (uint32_t)left;
 }
 
-int
-ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
-	 uint32_t off, const void *buf, size_t len, bool sf)
+/* ism_move() of more than one store: each piece up to a 4 KiB boundary. */
+static __attribute__((noinline)) int
+move_pieces(struct ism_transport *t, const struct ism_rdmb *r,
+	    unsigned int idx, uint32_t off, const uint8_t *p, size_t len,
+	    bool sf)
 {
-	struct ism_transport *t = dev->t;
-	const uint8_t *p = buf;
 	int rc;
 
-	rc = check_move(dev, r, idx, off, len);
-	if (rc < 0)
-		return rc;
 	while (len > 0) {
 		uint32_t n = piece_len(t, off, len);
 
@@ -69,6 +75,25 @@ ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
 		len -= n;
 	}
 	return 0;
+}
+
+int
+ism_move(struct ism_dev *dev, const struct ism_rdmb *r, unsigned int idx,
+	 uint32_t off, const void *buf, size_t len, bool sf)
+{
+	struct ism_transport *t = dev->t;
+	int rc;
+
+	rc = check_move(dev, r, idx, off, len);
+	if (rc < 0)
+		return rc;
+	/* one store, the common case, with no loop state to keep */
+	if (len > 0 && piece_len(t, off, len) == len) {
+		rc = t->ops->write(t, ISM_BAR_DMB,
+				   ism_store_req(r->tok, idx, sf, off), buf, len);
+		return rc < 0 ? rc : 0;
+	}
+	return move_pieces(t, r, idx, off, buf, len, sf);
 }
 
 /* Copy @len bytes of @iov, from @skip bytes into iov[0], to @dst. */
