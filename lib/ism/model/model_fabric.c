@@ -402,10 +402,12 @@ fab_open(struct model_fabric *f, const struct ism_model_opts *opts,
 		goto fail_dir;
 	}
 	f->guard = guard_add(f->base, f->size);
+	f->cut = guard_flag(f->guard);
 	f->hdr = (struct model_hdr *)f->base;
 	f->slots = (struct model_slot *)(f->base + h.slots_off);
 	f->owner = f->base + h.owner_off;
 	f->heap = f->base + h.heap_off;
+	f->heap_len = h.heap_pages * MODEL_PAGE;
 	return 0;
 fail_dir:
 	close(f->dir_fd);
@@ -473,6 +475,7 @@ fab_get(const char *name, const struct ism_model_opts *opts, bool create,
 		f->irq_fds[i] = -1;
 	f->dir_fd = -1;
 	f->guard = -1;
+	f->cut = guard_flag(-1);
 	pthread_mutex_init(&f->cmd_lock, NULL);
 	pthread_mutex_init(&f->irq_lock, NULL);
 	rc = fab_open(f, opts, create);

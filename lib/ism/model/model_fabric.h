@@ -117,6 +117,7 @@ struct model_fabric {
 	gid_t owner_gid;		/* of the fabric file */
 	bool shared;			/* group access allowed */
 	int guard;			/* model_guard.c entry, -1 = none */
+	const int *cut;			/* its flag: guard_flag() */
 	bool cut_reported;
 	uint8_t *base;
 	size_t size;
@@ -124,6 +125,7 @@ struct model_fabric {
 	struct model_slot *slots;
 	uint8_t *owner;
 	uint8_t *heap;
+	uint64_t heap_len;		/* from the header as checked at open */
 	unsigned int refs;
 	pthread_mutex_t cmd_lock;	/* threads of this process */
 	pthread_mutex_t irq_lock;	/* irq_fds */
@@ -181,9 +183,7 @@ fab_slot_by_gid(struct model_fabric *f, uint64_t gid)
 static inline void *
 fab_heap_ptr(struct model_fabric *f, uint64_t heap_off, uint64_t len)
 {
-	uint64_t heap_len = f->hdr->heap_pages * MODEL_PAGE;
-
-	if (heap_off > heap_len || len > heap_len - heap_off)
+	if (heap_off > f->heap_len || len > f->heap_len - heap_off)
 		return NULL;
 	return f->heap + heap_off;
 }
@@ -260,6 +260,7 @@ void guard_del(int idx);
 /* Cut the process off the fabric: its mapping becomes private zeros. */
 void guard_cut(int idx);
 bool guard_is_cut(int idx);
+const int *guard_flag(int idx);
 /* True (and reported once) if the fabric is cut or its file shrank. */
 bool fab_cut(struct model_fabric *f);
 

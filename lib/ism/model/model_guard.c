@@ -139,6 +139,15 @@ guard_cut(int idx)
 		guard_remap(&guards[idx]);
 }
 
+/* The flag guard_is_cut() reads, for a hot path to read it in place. */
+const int *
+guard_flag(int idx)
+{
+	static const int never;
+
+	return idx >= 0 && idx < GUARD_MAX ? &guards[idx].cut : &never;
+}
+
 bool
 guard_is_cut(int idx)
 {

@@ -39,7 +39,7 @@ store_begin(struct model_fn *fn, uint64_t req, size_t len,
 	uint32_t dlen;
 	int rc;
 
-	if (guard_is_cut(f->guard))
+	if (__atomic_load_n(f->cut, __ATOMIC_ACQUIRE))	/* guard_is_cut() */
 		return -EIO;
 	if (len > ISM_MAX_STORE ||
 	    (req % ISM_STORE_BOUNDARY) + len > ISM_STORE_BOUNDARY ||
