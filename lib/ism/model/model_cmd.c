@@ -152,7 +152,7 @@ do_query_info(struct cmd_ctx *c)
 		if (os->state != SLOT_ACTIVE || os == sl)
 			continue;
 		for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++)
-			used += os->dmbs[i].state == DMB_REGISTERED &&
+			used += (os->dmbs[i].state & DMB_REGISTERED) &&
 				os->dmbs[i].rgid == sl->gid;
 	}
 	r->version = ism_be32(MODEL_DEVICE_VERSION);
@@ -224,7 +224,10 @@ do_reg_dmb(struct cmd_ctx *c)
 	d->len = len;
 	d->vlan_valid = vlan_valid != 0;
 	d->vlan_id = vlan_valid ? (uint16_t)vlan_id : 0;
-	__atomic_store_n(&d->state, DMB_REGISTERED, __ATOMIC_RELEASE);
+	/* DMB_FENCED: this process can fence stores announced by hazard,
+	 * so its writer may use them (model_fence.c) */
+	__atomic_store_n(&d->state, DMB_REGISTERED |
+			 (c->fn->fences ? DMB_FENCED : 0), __ATOMIC_RELEASE);
 	c->self->dmbs_used++;
 	/* remembered for the GID event when either of the two goes away */
 	c->self->peers |= UINT64_C(1) << gid_slot(rgid);
@@ -247,9 +250,11 @@ do_unreg_dmb(struct cmd_ctx *c)
 	    idx < ISM_SBA_IDX_FIRST || idx >= ISM_NR_SBA_BITS)
 		return ISM_RET_NO_DMB;
 	d = &c->self->dmbs[idx];
-	if (d->state != DMB_REGISTERED)
+	if (!(d->state & DMB_REGISTERED))
 		return ISM_RET_NO_DMB;
-	dmb_quiesce(c->f, d);
+	/* DMB_FENCED was set by this process, which could fence then */
+	if (!dmb_quiesce(c->f, c->fn->slot, idx))
+		return ISM_RET_BUSY;
 	dmb_clear(d);
 	c->self->dmbs_used--;
 	return ISM_RET_OK;

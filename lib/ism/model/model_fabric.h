@@ -27,8 +27,9 @@
 #include "ism_model.h"
 
 #define MODEL_MAGIC		"ISMFABRC"
-#define MODEL_VERSION		3u	/* 2: ieq_unread beside ieq_next,
-					 * 3: retired and keep */
+#define MODEL_VERSION		4u	/* 2: ieq_unread beside ieq_next,
+					 * 3: retired and keep,
+					 * 4: hazard slots, DMB_FENCED */
 /* What QUERY_INFO reports as the device's version: the command set, not
  * the fabric file's layout. */
 #define MODEL_DEVICE_VERSION	1u
@@ -39,6 +40,8 @@
 #define MODEL_LOCK_SLOT(s)	(1 + (s))
 #define MODEL_LOCK_TIMEOUT_MS	5000
 #define MODEL_UNREG_WAIT_MS	1000
+#define MODEL_HAZARDS		32	/* writer threads of a function that
+					 * announce stores by hazard */
 
 enum model_slot_state {
 	SLOT_FREE = 0,
@@ -46,14 +49,19 @@ enum model_slot_state {
 	SLOT_REAPING = 2,	/* being released; a dead reaper left it so */
 };
 
+/* A DMB's state word: free, or registered, with DMB_FENCED if its owner's
+ * process can issue the barrier that stores announced by hazard need
+ * (model_fence.c); one word, so a writer reads both at once. */
 enum model_dmb_state {
 	DMB_FREE = 0,
 	DMB_REGISTERED = 1,
+	DMB_FENCED = 2,
 };
 
 struct model_dmb {
-	uint32_t state;
-	uint32_t busy;		/* stores in flight by the rgid function */
+	uint32_t state;		/* enum model_dmb_state bits */
+	uint32_t busy;		/* stores in flight by the rgid function that
+				 * are not announced by hazard */
 	uint64_t rgid;
 	uint64_t heap_off;	/* of the DMB memory, from the heap start */
 	uint32_t len;
@@ -78,6 +86,12 @@ struct model_slot {
 	uint64_t events_dropped;	/* no IEQ registered */
 	char label[ISM_MODEL_LABEL_MAX + 1];
 	uint64_t peers;			/* slots that shared a DMB with us */
+	/* The process registered for membarrier's expedited global barrier:
+	 * its stores may be announced in hazard[] (model_fence.c). */
+	uint32_t fences;
+	/* By writer thread: the token bits 32..47 (MODEL_TOK_SLOT_SHIFT) of
+	 * the DMB it is storing into, 0 when none. */
+	uint32_t hazard[MODEL_HAZARDS];
 	struct model_dmb dmbs[ISM_NR_SBA_BITS];	/* by SBA index */
 };
 
@@ -143,6 +157,10 @@ struct model_fn {
 	struct model_fabric *fab;
 	unsigned int slot;
 	uint64_t gid;
+	bool fences;			/* = its slot's fences */
+	uint32_t *hazard;		/* its slot's hazard[] */
+	unsigned int hazard_next;	/* hazard slots taken by threads */
+	uintptr_t hazard_tid[MODEL_HAZARDS];	/* pthread_self() of each */
 	int irq_fd;			/* reader end of this function's FIFO */
 	char label[ISM_MODEL_NAME_MAX + 32];
 	uint8_t body[ISM_CMD_AREA_SIZE];
@@ -284,22 +302,54 @@ void ev_irq_remove(struct model_fabric *f, unsigned int slot, uint64_t gid);
 void ev_irq_forget(struct model_fabric *f);
 
 /* Forget a DMB registration, keeping its in-flight count: a writer that
- * outlived dmb_quiesce()'s patience still has to end its store. */
+ * outlived dmb_quiesce()'s patience still has to end its store (field by
+ * field: a copy of busy written back would lose its decrement). */
 static inline void
 dmb_clear(struct model_dmb *d)
 {
-	uint32_t busy = __atomic_load_n(&d->busy, __ATOMIC_ACQUIRE);
-
-	memset(d, 0, sizeof(*d));
-	__atomic_store_n(&d->busy, busy, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->state, DMB_FREE, __ATOMIC_RELEASE);
+	d->rgid = 0;
+	d->heap_off = 0;
+	d->len = 0;
+	d->vlan_id = 0;
+	d->vlan_valid = 0;
+	d->pad = 0;
 }
 
 /* model_reaper.c */
-void reap_slot(struct model_fabric *f, unsigned int slot);
+bool reap_slot(struct model_fabric *f, unsigned int slot);
 void reap_dead(struct model_fabric *f);
 int reaper_start(struct model_fabric *f);
 void reaper_stop(struct model_fabric *f);
-void dmb_quiesce(struct model_fabric *f, struct model_dmb *d);
+bool dmb_quiesce(struct model_fabric *f, unsigned int owner, unsigned int idx);
+
+/* model_fence.c */
+bool fence_register(void);
+bool fence_can(void);
+bool fence_writers(void);
+int fence_hazard_take(struct model_fn *fn, uintptr_t self);
+
+/*
+ * This thread's hazard slot in @fn's function slot, or -1. A thread takes
+ * one at its first store through @fn and keeps it: a slot is found by the
+ * thread's id, which no live thread shares, so a thread that reuses the id
+ * of one that exited takes over its slot (idle: stores are synchronous).
+ */
+static inline int
+fence_hazard(struct model_fn *fn)
+{
+	uintptr_t self;
+	unsigned int n;
+
+	if (!fn->fences)
+		return -1;
+	self = (uintptr_t)pthread_self();
+	n = __atomic_load_n(&fn->hazard_next, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < n && i < MODEL_HAZARDS; i++)
+		if (__atomic_load_n(&fn->hazard_tid[i], __ATOMIC_RELAXED) == self)
+			return (int)i;
+	return fence_hazard_take(fn, self);
+}
 
 /* model_cmd.c */
 void cmd_execute(struct model_fn *fn, const void *hdr);

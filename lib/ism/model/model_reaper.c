@@ -17,20 +17,70 @@
 #include "ism_private.h"
 #include "model_fabric.h"
 
-/*
- * Unregister a DMB: after this returns no store is copying into it, unless
- * its writer died mid-store (then nobody will) or is stuck for longer than
- * MODEL_UNREG_WAIT_MS (then we stop waiting rather than hang a command).
- */
-void
-dmb_quiesce(struct model_fabric *f, struct model_dmb *d)
+/* Whether a thread of @writer announced a store into DMB @tok16. */
+static bool
+hazard_held(const struct model_slot *writer, uint32_t tok16)
 {
+	for (unsigned int i = 0; i < MODEL_HAZARDS; i++)
+		if (__atomic_load_n(&writer->hazard[i], __ATOMIC_ACQUIRE) == tok16)
+			return true;
+	return false;
+}
+
+/*
+ * Whether a store into DMB @idx of @owner may be announced by hazard (its
+ * state word has DMB_FENCED and its live writer's process takes part), so
+ * that whoever quiesces it must be able to fence.
+ */
+static bool
+dmb_needs_fence(struct model_fabric *f, unsigned int owner, unsigned int idx)
+{
+	struct model_dmb *d = &f->slots[owner].dmbs[idx];
 	unsigned int writer = gid_slot(d->rgid);
+
+	return (__atomic_load_n(&d->state, __ATOMIC_ACQUIRE) & DMB_FENCED) &&
+		writer < ISM_MODEL_MAX_FUNCTIONS &&
+		__atomic_load_n(&f->slots[writer].fences, __ATOMIC_ACQUIRE) &&
+		fab_slot_alive(f, writer);
+}
+
+/*
+ * Unregister DMB @idx of @owner: after this returns true no store is
+ * copying into it, unless its writer died mid-store (then nobody will) or
+ * is stuck for longer than MODEL_UNREG_WAIT_MS (then we stop waiting
+ * rather than hang a command). Pairs with store_begin(): the DMB is marked
+ * free first, then the stores announced before are waited for, those
+ * counted in busy and those in the writer's hazard slots. Seeing the
+ * latter needs the fence (model_fence.c): a process that cannot issue it
+ * leaves a DMB that needs it as it was and gets false.
+ */
+bool
+dmb_quiesce(struct model_fabric *f, unsigned int owner, unsigned int idx)
+{
+	struct model_dmb *d = &f->slots[owner].dmbs[idx];
+	unsigned int writer = gid_slot(d->rgid);
+	uint32_t tok16 = owner << MODEL_TOK_SLOT_SHIFT | idx;
 	struct timespec pause = { 0, 100000 };
 	int waited_us = 0;
+	uint32_t st;
 
-	__atomic_store_n(&d->state, DMB_FREE, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&d->busy, __ATOMIC_SEQ_CST) != 0) {
+	if (!fence_can() && dmb_needs_fence(f, owner, idx))
+		return false;
+	st = __atomic_exchange_n(&d->state, DMB_FREE, __ATOMIC_SEQ_CST);
+	if ((st & DMB_FENCED) && !fence_writers()) {
+		/* the kernel said it could: a store that read the old state
+		 * ends in microseconds, so wait as for a stuck one */
+		ISM_WARN("model: %s: membarrier failed (%s); waiting %d ms for stores into a DMB",
+			 f->name, strerror(errno), MODEL_UNREG_WAIT_MS);
+		pause.tv_sec = MODEL_UNREG_WAIT_MS / 1000;
+		pause.tv_nsec = (MODEL_UNREG_WAIT_MS % 1000) * 1000000L;
+		nanosleep(&pause, NULL);
+		pause.tv_sec = 0;
+		pause.tv_nsec = 100000;
+	}
+	while (__atomic_load_n(&d->busy, __ATOMIC_SEQ_CST) != 0 ||
+	       (writer < ISM_MODEL_MAX_FUNCTIONS &&
+		hazard_held(&f->slots[writer], tok16))) {
 		if (writer >= ISM_MODEL_MAX_FUNCTIONS ||
 		    !fab_slot_alive(f, writer)) {
 			ISM_INFO("model: %s: the writer of a DMB died mid-store; DMB released",
@@ -45,6 +95,19 @@ dmb_quiesce(struct model_fabric *f, struct model_dmb *d)
 		nanosleep(&pause, NULL);
 		waited_us += 100;
 	}
+	return true;
+}
+
+/* Whether this process can quiesce every DMB of @slot (see dmb_quiesce()). */
+static bool
+can_quiesce_slot(struct model_fabric *f, unsigned int slot)
+{
+	if (fence_can())
+		return true;
+	for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++)
+		if (dmb_needs_fence(f, slot, i))
+			return false;
+	return true;
 }
 
 /* Slots that shared a DMB with @slot, in either direction. */
@@ -55,7 +118,7 @@ related_slots(struct model_fabric *f, unsigned int slot)
 	uint64_t mask = 0;
 
 	for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++)
-		if (sl->dmbs[i].state == DMB_REGISTERED)
+		if (sl->dmbs[i].state & DMB_REGISTERED)
 			mask |= UINT64_C(1) << (gid_slot(sl->dmbs[i].rgid) & 63);
 	for (unsigned int o = 0; o < ISM_MODEL_MAX_FUNCTIONS; o++) {
 		struct model_slot *os = &f->slots[o];
@@ -64,7 +127,7 @@ related_slots(struct model_fabric *f, unsigned int slot)
 		    (mask & (UINT64_C(1) << o)))
 			continue;
 		for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++) {
-			if (os->dmbs[i].state == DMB_REGISTERED &&
+			if ((os->dmbs[i].state & DMB_REGISTERED) &&
 			    os->dmbs[i].rgid == sl->gid) {
 				mask |= UINT64_C(1) << o;
 				break;
@@ -74,13 +137,20 @@ related_slots(struct model_fabric *f, unsigned int slot)
 	return (mask | sl->peers) & ~(UINT64_C(1) << slot);
 }
 
-void
+/*
+ * Release @slot; false if this process cannot (a DMB of it needs a fence
+ * this process cannot issue: the writer's own process, which can, reaps it
+ * at its next sweep).
+ */
+bool
 reap_slot(struct model_fabric *f, unsigned int slot)
 {
 	struct model_slot *sl = &f->slots[slot];
 	uint64_t gid = sl->gid;
 	uint64_t peers;
 
+	if (!can_quiesce_slot(f, slot))
+		return false;
 	__atomic_store_n(&sl->state, SLOT_REAPING, __ATOMIC_SEQ_CST);
 	peers = related_slots(f, slot);
 	for (unsigned int o = 0; o < ISM_MODEL_MAX_FUNCTIONS; o++)
@@ -89,8 +159,9 @@ reap_slot(struct model_fabric *f, unsigned int slot)
 			ev_post(f, o, ISM_EVENT_GID, ISM_EVCODE_GID_DISABLED,
 				gid, 0, true);
 	for (unsigned int i = ISM_SBA_IDX_FIRST; i < ISM_NR_SBA_BITS; i++)
-		if (sl->dmbs[i].state == DMB_REGISTERED)
-			dmb_quiesce(f, &sl->dmbs[i]);
+		if ((sl->dmbs[i].state & DMB_REGISTERED) &&
+		    !dmb_quiesce(f, slot, i))
+			return false;	/* a writer registered meanwhile */
 	/* the dead writer's stores are over: what it announced and never
 	 * ended would make every later unregister wait for nothing */
 	for (unsigned int o = 0; o < ISM_MODEL_MAX_FUNCTIONS; o++)
@@ -108,6 +179,7 @@ reap_slot(struct model_fabric *f, unsigned int slot)
 	f->hdr->reaps++;
 	__atomic_store_n(&sl->state, SLOT_FREE, __ATOMIC_RELEASE);
 	perm_dir_release(f);
+	return true;
 }
 
 static bool

@@ -210,6 +210,7 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 		(++f->hdr->gid_gen & UINT64_C(0xffffffffff)) << 8 |
 		(unsigned int)slot;
 	sl->pid = getpid();
+	sl->fences = fence_register();
 	rc = fab_hold_slot(f, (unsigned int)slot, true);
 	if (rc < 0)
 		goto unlock;
@@ -233,6 +234,8 @@ ism_model_attach(const char *name, const struct ism_model_opts *opts,
 	fn->fab = f;
 	fn->slot = (unsigned int)slot;
 	fn->gid = sl->gid;
+	fn->fences = sl->fences != 0;
+	fn->hazard = sl->hazard;
 	snprintf(fn->label, sizeof(fn->label), "model:%s/%d", f->name, slot);
 	fn->base.ops = &model_ops;
 	fn->base.name = fn->label;

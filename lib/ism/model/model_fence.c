@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The asymmetric fence of the store path. A store announces itself in a
+ * hazard slot of its writer's function slot with a plain store, then
+ * checks the DMB with plain loads: on its own that pair may be reordered
+ * by the CPU (store then load, even on x86). Whoever quiesces a DMB makes
+ * up for it with membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED): every thread
+ * of a registered process runs a full barrier before the call returns, so
+ * either the writer's hazard is visible to the quiescer, or the writer's
+ * check sees the DMB gone. The writer pays no locked instruction.
+ *
+ * Both sides must agree: a function may store through its hazard slots
+ * only if its process registered for the expedited barrier (model_slot
+ * fences, set at attach), and only into a DMB whose owner's process
+ * registered too, so an owner that cannot issue the barrier never needs
+ * it for its own DMBs. Any other store uses the locked in-flight counter
+ * (busy) as before: no membarrier (an old kernel, a seccomp filter, a
+ * qemu-user without it), more than MODEL_HAZARDS writer threads, or
+ * ISM_MODEL_FENCE=locked in the environment.
+ */
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ism_private.h"
+#include "model_fabric.h"
+
+static int
+membarrier(int cmd)
+{
+#ifdef __NR_membarrier
+	return (int)syscall(__NR_membarrier, cmd, 0, 0);
+#else
+	(void)cmd;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static bool
+fence_wanted(void)
+{
+	const char *e = getenv("ISM_MODEL_FENCE");
+
+	return e == NULL || strcmp(e, "locked") != 0;
+}
+
+/*
+ * Register this process for the expedited barrier; true if its functions
+ * may announce stores by hazard. Called at every attach (the registration
+ * is per process and idempotent, and a child after fork() has its own).
+ */
+bool
+fence_register(void)
+{
+	int cmds;
+
+	if (!fence_wanted())
+		return false;
+	cmds = membarrier(MEMBARRIER_CMD_QUERY);
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) ||
+	    !(cmds & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED))
+		return false;
+	return membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+}
+
+/* Whether this process can issue the quiescer's fence (the kernel has it;
+ * a seccomp filter that refuses it shows when fence_writers() fails). */
+bool
+fence_can(void)
+{
+	static int can = -1;
+	int cmds;
+
+	if (__atomic_load_n(&can, __ATOMIC_RELAXED) < 0) {
+		cmds = membarrier(MEMBARRIER_CMD_QUERY);
+		__atomic_store_n(&can, cmds >= 0 &&
+				 (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0,
+				 __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&can, __ATOMIC_RELAXED) != 0;
+}
+
+/* The quiescer's side: a full barrier on every registered thread. */
+bool
+fence_writers(void)
+{
+	return membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0;
+}
+
+/* fence_hazard() of a thread that has no hazard slot yet: take the next. */
+int
+fence_hazard_take(struct model_fn *fn, uintptr_t self)
+{
+	unsigned int i = __atomic_load_n(&fn->hazard_next, __ATOMIC_RELAXED);
+
+	do {
+		if (i >= MODEL_HAZARDS)
+			return -1;	/* this thread counts in busy */
+	} while (!__atomic_compare_exchange_n(&fn->hazard_next, &i, i + 1, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	__atomic_store_n(&fn->hazard_tid[i], self, __ATOMIC_RELAXED);
+	return (int)i;
+}
