@@ -159,8 +159,7 @@ struct model_fn {
 	uint64_t gid;
 	bool fences;			/* = its slot's fences */
 	uint32_t *hazard;		/* its slot's hazard[] */
-	unsigned int hazard_next;	/* hazard slots taken by threads */
-	uintptr_t hazard_tid[MODEL_HAZARDS];	/* pthread_self() of each */
+	uintptr_t hazard_tid[MODEL_HAZARDS];	/* the thread of each, 0 = free */
 	int irq_fd;			/* reader end of this function's FIFO */
 	char label[ISM_MODEL_NAME_MAX + 32];
 	uint8_t body[ISM_CMD_AREA_SIZE];
@@ -327,28 +326,50 @@ bool dmb_quiesce(struct model_fabric *f, unsigned int owner, unsigned int idx);
 bool fence_register(void);
 bool fence_can(void);
 bool fence_writers(void);
-int fence_hazard_take(struct model_fn *fn, uintptr_t self);
+int fence_hazard_find(struct model_fn *fn, uintptr_t self, unsigned int h);
+
+/* An id of the calling thread that no other live thread has: its thread
+ * pointer where the compiler reads it (what pthread_self() returns on
+ * glibc), without a call. */
+static inline uintptr_t
+model_thread_id(void)
+{
+#if defined(__has_builtin) && __has_builtin(__builtin_thread_pointer)
+	return (uintptr_t)__builtin_thread_pointer();
+#else
+	return (uintptr_t)pthread_self();
+#endif
+}
+
+/* The hazard slot where the thread @self looks first. */
+static inline unsigned int
+fence_hazard_home(uintptr_t self)
+{
+	return (unsigned int)(((uint64_t)self * UINT64_C(0x9e3779b97f4a7c15)) >> 32) %
+		MODEL_HAZARDS;
+}
 
 /*
  * This thread's hazard slot in @fn's function slot, or -1. A thread takes
- * one at its first store through @fn and keeps it: a slot is found by the
- * thread's id, which no live thread shares, so a thread that reuses the id
- * of one that exited takes over its slot (idle: stores are synchronous).
+ * one at its first store through @fn and keeps it, the first free from its
+ * home slot on: a slot is found by the thread's id, which no live thread
+ * shares, so a thread that reuses the id of one that exited takes over its
+ * slot (idle: stores are synchronous).
  */
 static inline int
 fence_hazard(struct model_fn *fn)
 {
 	uintptr_t self;
-	unsigned int n;
+	unsigned int h;
 
 	if (!fn->fences)
 		return -1;
-	self = (uintptr_t)pthread_self();
-	n = __atomic_load_n(&fn->hazard_next, __ATOMIC_RELAXED);
-	for (unsigned int i = 0; i < n && i < MODEL_HAZARDS; i++)
-		if (__atomic_load_n(&fn->hazard_tid[i], __ATOMIC_RELAXED) == self)
-			return (int)i;
-	return fence_hazard_take(fn, self);
+	self = model_thread_id();
+	h = fence_hazard_home(self);
+	if (__builtin_expect(__atomic_load_n(&fn->hazard_tid[h],
+					     __ATOMIC_RELAXED) == self, 1))
+		return (int)h;
+	return fence_hazard_find(fn, self, h);
 }
 
 /* model_cmd.c */

@@ -91,17 +91,23 @@ fence_writers(void)
 	return membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0;
 }
 
-/* fence_hazard() of a thread that has no hazard slot yet: take the next. */
+/* fence_hazard() past the home slot @h: this thread's, or the next free. */
 int
-fence_hazard_take(struct model_fn *fn, uintptr_t self)
+fence_hazard_find(struct model_fn *fn, uintptr_t self, unsigned int h)
 {
-	unsigned int i = __atomic_load_n(&fn->hazard_next, __ATOMIC_RELAXED);
+	uintptr_t seen;
+	unsigned int k;
 
-	do {
-		if (i >= MODEL_HAZARDS)
-			return -1;	/* this thread counts in busy */
-	} while (!__atomic_compare_exchange_n(&fn->hazard_next, &i, i + 1, false,
-					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	__atomic_store_n(&fn->hazard_tid[i], self, __ATOMIC_RELAXED);
-	return (int)i;
+	for (unsigned int i = 0; i < MODEL_HAZARDS; i++) {
+		k = (h + i) % MODEL_HAZARDS;
+		seen = __atomic_load_n(&fn->hazard_tid[k], __ATOMIC_RELAXED);
+		if (seen == self)
+			return (int)k;
+		if (seen == 0 &&
+		    __atomic_compare_exchange_n(&fn->hazard_tid[k], &seen, self,
+						false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return (int)k;
+	}
+	return -1;	/* all taken: this thread counts in busy */
 }
