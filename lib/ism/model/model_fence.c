@@ -9,14 +9,17 @@
  * either the writer's hazard is visible to the quiescer, or the writer's
  * check sees the DMB gone. The writer pays no locked instruction.
  *
- * Both sides must agree: a function may store through its hazard slots
+ * Both sides must agree. A function may store through its hazard slots
  * only if its process registered for the expedited barrier (model_slot
- * fences, set at attach), and only into a DMB whose owner's process
- * registered too, so an owner that cannot issue the barrier never needs
- * it for its own DMBs. Any other store uses the locked in-flight counter
- * (busy) as before: no membarrier (an old kernel, a seccomp filter, a
- * qemu-user without it), more than MODEL_HAZARDS writer threads, or
- * ISM_MODEL_FENCE=locked in the environment.
+ * fences, set at attach), and only into a DMB whose state word, read after
+ * the announcement, has DMB_FENCED: REG_DMB sets it when the owner's
+ * process registered, so an owner that cannot issue the barrier never
+ * needs it for its own DMBs, and a quiescer of a fenced DMB knows to fence
+ * (dmb_quiesce(); a reaper that cannot leaves the slot to a process that
+ * can, such as the writer's). Any other store uses the locked in-flight
+ * counter (busy) as before: no membarrier (an old kernel, a seccomp
+ * filter, a qemu-user without it), more than MODEL_HAZARDS writer threads
+ * in a function, or ISM_MODEL_FENCE=locked in the environment at attach.
  */
 #include <errno.h>
 #include <linux/membarrier.h>
@@ -25,7 +28,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ism_private.h"
 #include "model_fabric.h"
 
 static int
