@@ -117,8 +117,12 @@ class Runs:
         b = None
         self.prefixes.update(f"ism-{side}{tag}-{PID}" for side in ("tx", "rx"))
         if kind == "memif":
-            # the server first: a client that finds no socket retries slowly
+            # the server first, listening before the client starts: a
+            # client that finds no socket retries slowly, or not at all
             b = TestPmd(f"rx{tag}", self.plugins, vdev_b, CORES, 1, extra_app=list(app))
+            if b.wait(r"Checking link statuses|^testpmd> ", 30) is None:
+                b.quit()
+                raise TestPmdError(f"memif server did not start:\n{b.output()[-1500:]}")
         a = TestPmd(f"tx{tag}", self.plugins, vdev_a, CORES, 0, env=env,
                     extra_eal=list(eal_a), extra_app=list(app))
         try:
@@ -131,7 +135,8 @@ class Runs:
             if b is None:
                 b = TestPmd(f"rx{tag}", self.plugins, vdev_b, CORES, 1, extra_app=list(app))
             if not (a.ready() and b.ready() and b.link_up() and a.link_up()):
-                raise TestPmdError(f"{kind}: link not up:\n{a.output()[-1500:]}")
+                raise TestPmdError(f"{kind}: link not up:\n{a.output()[-1500:]}\n"
+                                   f"-- the other side:\n{b.output()[-1500:]}")
             b.cmd("set fwd rxonly")
             a.cmd("set fwd txonly")
             out = {}
