@@ -45,7 +45,8 @@ membarrier(int cmd)
 static bool
 fence_wanted(void)
 {
-	const char *e = getenv("ISM_MODEL_FENCE");
+	/* like the model's other variables: not for a setuid program */
+	const char *e = secure_getenv("ISM_MODEL_FENCE");
 
 	return e == NULL || strcmp(e, "locked") != 0;
 }
