@@ -70,21 +70,18 @@ fence_register(void)
 	return membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
 }
 
-/* Whether this process can issue the quiescer's fence (the kernel has it;
- * a seccomp filter that refuses it shows when fence_writers() fails). */
+/*
+ * Whether this process can issue the quiescer's fence (the kernel has it;
+ * a seccomp filter that refuses it shows when fence_writers() fails).
+ * Asked each time, not remembered: a child after fork() may have a filter
+ * its parent had not, and a quiesce is rare beside the system call.
+ */
 bool
 fence_can(void)
 {
-	static int can = -1;
-	int cmds;
+	int cmds = membarrier(MEMBARRIER_CMD_QUERY);
 
-	if (__atomic_load_n(&can, __ATOMIC_RELAXED) < 0) {
-		cmds = membarrier(MEMBARRIER_CMD_QUERY);
-		__atomic_store_n(&can, cmds >= 0 &&
-				 (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0,
-				 __ATOMIC_RELAXED);
-	}
-	return __atomic_load_n(&can, __ATOMIC_RELAXED) != 0;
+	return cmds >= 0 && (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0;
 }
 
 /* The quiescer's side: a full barrier on every registered thread. */

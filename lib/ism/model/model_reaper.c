@@ -63,11 +63,16 @@ dmb_quiesce(struct model_fabric *f, unsigned int owner, unsigned int idx)
 	struct timespec pause = { 0, 100000 };
 	int waited_us = 0;
 	uint32_t st;
+	bool can;
 
-	if (!fence_can() && dmb_needs_fence(f, owner, idx))
+	can = fence_can();
+	if (!can && dmb_needs_fence(f, owner, idx))
 		return false;
 	st = __atomic_exchange_n(&d->state, DMB_FREE, __ATOMIC_SEQ_CST);
-	if ((st & DMB_FENCED) && !fence_writers()) {
+	/* without the fence only a DMB that needs none gets here (its
+	 * writer is dead or never stores by hazard): no barrier to fail,
+	 * no wait for one */
+	if ((st & DMB_FENCED) && can && !fence_writers()) {
 		/* the kernel said it could: a store that read the old state
 		 * ends in microseconds, so wait as for a stuck one */
 		ISM_WARN("model: %s: membarrier failed (%s); waiting %d ms for stores into a DMB",
