@@ -8,12 +8,21 @@
  * unchanged. Each way the model announces a store is run
  * (lib/ism/model/model_fence.c): by hazard, and by the locked in-flight
  * counter when the writer's or the owner's process does not take part in
- * the fence (ISM_MODEL_FENCE=locked at its attach).
+ * the fence (ISM_MODEL_FENCE=locked at its attach). And a process that
+ * cannot issue the fence at all (a seccomp filter refuses membarrier(),
+ * after a fork from one that could) releases a dead owner's fenced DMB
+ * that it writes itself: no fence is needed, none is tried or waited for.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/membarrier.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -30,6 +39,12 @@ struct shared {
 	uint64_t stores;	/* attempted, successful or not */
 	uint64_t landed;
 	int stop;
+	/* run_no_fence() */
+	int filtered;		/* 1: membarrier() refused, -1: no filter */
+	int fence_warnings;	/* of the process without the fence */
+	uint64_t gid_writer;
+	uint64_t gid_owner;
+	uint64_t gid_again;
 };
 
 static struct tu_chan chan;
@@ -132,6 +147,110 @@ run(const char *how, bool writer_locked, bool owner_locked)
 	ism_dev_close(owner);
 }
 
+/* From now on membarrier() fails in this process as on a kernel without
+ * it; false where no filter can be installed (qemu-user refuses them). */
+static bool
+refuse_membarrier(void)
+{
+#ifdef __NR_membarrier
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+		prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+#else
+	return false;
+#endif
+}
+
+static void
+count_fence_warning(int level, const char *msg)
+{
+	if (strstr(msg, "membarrier") != NULL)
+		__atomic_fetch_add(&sh->fence_warnings, 1, __ATOMIC_RELAXED);
+	tu_keep_log(level, msg);
+}
+
+/* The owner: a DMB for the other child, then it dies with it. */
+static int
+dying_owner_main(void *arg)
+{
+	struct ism_dmb_params p = { .len = LEN };
+	struct ism_dev *o;
+	struct ism_dmb *d;
+
+	(void)arg;
+	o = tu_open(FABRIC "-nofence");
+	p.rgid = sh->gid_writer;
+	if (ism_dmb_register(o, &p, &d) != 0)
+		return 1;
+	sh->gid_owner = ism_dev_gid(o);
+	return 0;	/* _exit(): the function is left as a dead process leaves it */
+}
+
+/* The writer, without the fence: it attaches again once the owner died,
+ * which takes the dead owner's slot and so releases it first. */
+static int
+no_fence_main(void *arg)
+{
+	struct ism_dev *w, *again;
+
+	(void)arg;
+	if (!refuse_membarrier()) {
+		sh->filtered = -1;
+		tu_chan_send(chan.up[1], 0);
+		return 0;
+	}
+	sh->filtered = 1;
+	ism_set_log_fn(count_fence_warning);
+	w = tu_open(FABRIC "-nofence");
+	tu_chan_send(chan.up[1], ism_dev_gid(w));
+	tu_chan_recv(chan.down[0]);		/* the owner is dead */
+	again = tu_open(FABRIC "-nofence");
+	sh->gid_again = ism_dev_gid(again);
+	ism_dev_close(again);
+	ism_dev_close(w);
+	return 0;
+}
+
+static void
+run_no_fence(void)
+{
+	uint64_t gid_w;
+	pid_t wpid, opid;
+	int cmds;
+
+	cmds = (int)syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED)) {
+		check_skip("no fence: a process without it", "no membarrier here at all");
+		return;
+	}
+	memset(sh, 0, sizeof(*sh));
+	tu_chan_init(&chan);
+	wpid = tu_spawn(no_fence_main, NULL);
+	gid_w = tu_chan_recv(chan.up[0]);
+	if (gid_w == 0) {
+		CHECK_EQ(tu_reap(wpid, WAIT_MS), 0, "no fence: the child ends");
+		check_skip("no fence: a process without it", "no seccomp filter here");
+		return;
+	}
+	sh->gid_writer = gid_w;
+	opid = tu_spawn(dying_owner_main, NULL);
+	CHECK_EQ(tu_reap(opid, WAIT_MS), 0, "no fence: the owner registered a DMB for the writer and died");
+	tu_chan_send(chan.down[1], 1);
+	CHECK_EQ(tu_reap(wpid, WAIT_MS), 0, "no fence: the writer ends");
+	CHECK_EQ(sh->filtered, 1, "no fence: membarrier() refused in the writer");
+	CHECK_EQ(sh->gid_again & 0xff, sh->gid_owner & 0xff,
+		 "no fence: its new function took the dead owner's slot");
+	CHECK_EQ(sh->fence_warnings, 0,
+		 "no fence: the release tried no fence it could not issue, waited for none");
+}
+
 int
 main(void)
 {
@@ -143,5 +262,8 @@ main(void)
 	run("hazard", false, false);
 	run("writer locked", true, false);
 	run("owner locked", false, true);
+	/* after the runs above: a quiesce of this process asked whether it
+	 * can fence before the writer's fork */
+	run_no_fence();
 	return check_done();
 }
