@@ -18,8 +18,10 @@
  * (dmb_quiesce(); a reaper that cannot leaves the slot to a process that
  * can, such as the writer's). Any other store uses the locked in-flight
  * counter (busy) as before: no membarrier (an old kernel, a seccomp
- * filter, a qemu-user without it), more than MODEL_HAZARDS writer threads
- * in a function, or ISM_MODEL_FENCE=locked in the environment at attach.
+ * filter, a qemu-user without it), a thread that finds the MODEL_HAZARDS
+ * slots of its function taken (a slot stays with the thread id that took
+ * it, also after that thread exited), or ISM_MODEL_FENCE=locked in the
+ * environment at attach.
  */
 #include <errno.h>
 #include <linux/membarrier.h>
