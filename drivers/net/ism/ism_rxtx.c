@@ -256,7 +256,12 @@ ism_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 				/* the last record ended exactly at the ring's
 				 * end: the span goes on at DMB offset 0, in a
 				 * store of its own */
-			} else if (rec > tail && room >= tail + rec) {
+			} else if (rec > tail && room >= tail) {
+				/* the WRAP once the ring's end is free, the
+				 * frame once it fits: both at once may take
+				 * more than a small ring ever has free (a
+				 * 9018-byte frame 9000 bytes before the end
+				 * of a 16 KiB DMB's ring) */
 				tx_put64(st, tx_rec_hdr(ISM_REC_F_WRAP, 0));
 				st += sizeof(struct ism_rec_hdr);
 				if (tx_store(q, start, prod + sizeof(struct ism_rec_hdr),
