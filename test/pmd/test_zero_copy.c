@@ -14,7 +14,8 @@
  *    frames stay readable and intact (new ports on the same fabric
  *    carrying traffic meanwhile), the function detaches only when the
  *    last one is freed;
- *  - the default (zero-copy from 1024 bytes) and the devarg's values.
+ *  - the default (zero-copy from 2048 bytes: every frame of MTU 1500
+ *    copied) and the devarg's values.
  * The sender's credit is read where the driver reads it, in the
  * sender's own RX DMB (the test links the PMD and sees its structures).
  */
@@ -498,13 +499,13 @@ test_stop_close_held(void)
 	rte_vdev_uninit("net_ism4");
 }
 
-/* Without the devarg: frames of 1024 bytes and more zero-copy, smaller
- * ones copied; a port whose MTU no frame of 1024 bytes fits copies all,
+/* Without the devarg: frames of 2048 bytes and more zero-copy, smaller
+ * ones (every frame of MTU 1500) copied; a port at MTU 1500 copies all,
  * in the copying burst. */
 static void
 test_default(void)
 {
-	static const uint32_t sizes[] = { 64, 1023, 1024, 1518, 9018 };
+	static const uint32_t sizes[] = { 64, 1024, 1518, 2047, 2048, 9018 };
 	unsigned int right = 0;
 	int d0, d1;
 
@@ -523,19 +524,19 @@ test_default(void)
 		if (send_one((uint16_t)d0, i, sizes[i]) &&
 		    recv_n((uint16_t)d1, &m, 1, 2000) == 1 &&
 		    frame_intact(m, i, sizes[i]) &&
-		    is_zero_copy(m) == (sizes[i] >= 1024))
+		    is_zero_copy(m) == (sizes[i] >= 2048))
 			right++;
 		rte_pktmbuf_free(m);
 	}
 	CHECK_EQ(right, RTE_DIM(sizes),
-		 "64 and 1023 bytes copied, 1024, 1518 and 9018 zero-copy, all intact");
+		 "64 to 2047 bytes copied, 2048 and 9018 zero-copy, all intact");
 	CHECK(port_priv((uint16_t)d1)->rx_zc[0] != NULL, "at MTU 9000 the queue has zero-copy");
-	CHECK(rte_eth_dev_stop((uint16_t)d1) == 0 && rte_eth_dev_set_mtu((uint16_t)d1, 1000) == 0 &&
-	      rte_eth_dev_stop((uint16_t)d0) == 0 && rte_eth_dev_set_mtu((uint16_t)d0, 1000) == 0 &&
+	CHECK(rte_eth_dev_stop((uint16_t)d1) == 0 && rte_eth_dev_set_mtu((uint16_t)d1, 1500) == 0 &&
+	      rte_eth_dev_stop((uint16_t)d0) == 0 && rte_eth_dev_set_mtu((uint16_t)d0, 1500) == 0 &&
 	      rte_eth_dev_start((uint16_t)d0) == 0 && rte_eth_dev_start((uint16_t)d1) == 0 &&
-	      pmd_link_is((uint16_t)d1, 1, 5000), "both at MTU 1000, linked again");
+	      pmd_link_is((uint16_t)d1, 1, 5000), "both at MTU 1500, linked again");
 	CHECK(port_priv((uint16_t)d1)->rx_zc[0] == NULL,
-	      "at MTU 1000 no frame reaches 1024 bytes: the queue copies, in the copying burst");
+	      "at MTU 1500 no frame reaches 2048 bytes: the queue copies, in the copying burst");
 	rte_vdev_uninit("net_ism10");
 	rte_vdev_uninit("net_ism11");
 }

@@ -31,10 +31,11 @@ extern int ism_logtype;
 #define ISM_DEFAULT_DMB_SIZE	(1u << 20)	/* see doc/guides/nics/ism.rst */
 #define ISM_MIN_DMB_SIZE	(16u << 10)
 #define ISM_HB_INTERVAL_MS	100
-/* zero_copy= when not given: where zero-copy took fewer instructions and
- * more frames per second than the copy (doc/guides/nics/ism.rst, "When
- * it pays", has the measurements) */
-#define ISM_DEFAULT_ZC_MIN	1024
+/* zero_copy= when not given: frames over the largest of MTU 1500, which
+ * are copied, so that a standard MTU brings none of zero-copy's
+ * obligations (a frame the peer can rewrite, no IOVA for a DMA device);
+ * doc/guides/nics/ism.rst, "When it pays", says what a lower one gains */
+#define ISM_DEFAULT_ZC_MIN	2048
 #define ISM_DEFAULT_HB_TIMEOUT_MS	1000
 #define ISM_CTRL_PERIOD_US	10000
 #define ISM_HELLO_PERIOD_MS	100
