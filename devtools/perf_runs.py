@@ -46,11 +46,14 @@ class Runs:
 
     def vdevs(self, pmd, tag):
         """The two ports of one process, for the stream and pingpong modes."""
-        if pmd == "ism":
+        if pmd in ("ism", "ism-zc"):
             fabric = f"cmp-{tag}"
             self.fabrics.add(fabric)
-            return [f"net_ism0,fabric={fabric},pair=s",
-                    f"net_ism1,fabric={fabric},pair=s"]
+            # ism-zc: zero-copy RX from 1024 bytes, the application's
+            # choice (doc/guides/nics/ism.rst, "When it pays")
+            extra = ",zero_copy=1024" if pmd == "ism-zc" else ""
+            return [f"net_ism0,fabric={fabric},pair=s{extra}",
+                    f"net_ism1,fabric={fabric},pair=s{extra}"]
         sock = f"/run/ism-perf-{tag}.sock"
         return [f"net_memif0,role=server,socket={sock}",
                 f"net_memif1,role=client,socket={sock}"]
