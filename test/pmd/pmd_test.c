@@ -170,6 +170,17 @@ pmd_two_ports(const char *fabric, const char *label, uint16_t *a, uint16_t *b)
 	return 0;
 }
 
+void
+pmd_two_ports_close(uint16_t a, uint16_t b)
+{
+	rte_eth_dev_stop(a);
+	rte_eth_dev_stop(b);
+	rte_eth_dev_close(a);
+	rte_eth_dev_close(b);
+	rte_vdev_uninit("net_ism0");
+	rte_vdev_uninit("net_ism1");
+}
+
 uint64_t
 pmd_xstat(uint16_t port, const char *name)
 {

@@ -28,6 +28,10 @@ int pmd_start_port(uint16_t port, uint16_t rx_desc, uint16_t tx_desc,
 int pmd_two_ports(const char *fabric, const char *label, uint16_t *a,
 		  uint16_t *b);
 
+/* Stop and close @a and @b, then remove net_ism0 and net_ism1: the end
+ * of pmd_two_ports() or of a pair made the same way. */
+void pmd_two_ports_close(uint16_t a, uint16_t b);
+
 /* The extended statistic @name of @port, or UINT64_MAX when there is
  * none of that name or it cannot be read. */
 uint64_t pmd_xstat(uint16_t port, const char *name);

@@ -121,12 +121,7 @@ main(int argc, char **argv)
 	CHECK(pmd_link_is(a, 1, 5000) && pmd_link_is(b, 1, 5000), "linked");
 	test_drained(a, b);
 	test_timeout(a, b);
-	rte_eth_dev_stop(a);
-	rte_eth_dev_stop(b);
-	rte_eth_dev_close(a);
-	rte_eth_dev_close(b);
-	rte_vdev_uninit("net_ism0");
-	rte_vdev_uninit("net_ism1");
+	pmd_two_ports_close(a, b);
 	pmd_eal_stop();
 	return check_done();
 }

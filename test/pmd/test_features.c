@@ -316,12 +316,7 @@ main(int argc, char **argv)
 	test_priv_dump_long_name();
 	test_mac_filter(a, b);
 	test_telemetry(a);
-	rte_eth_dev_stop(a);
-	rte_eth_dev_stop(b);
-	rte_eth_dev_close(a);
-	rte_eth_dev_close(b);
-	rte_vdev_uninit("net_ism0");
-	rte_vdev_uninit("net_ism1");
+	pmd_two_ports_close(a, b);
 	pmd_eal_stop();
 	return check_done();
 }

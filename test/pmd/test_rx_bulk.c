@@ -203,12 +203,7 @@ run(const char *mode, const char *extra)
 	CHECK(pmd_link_is(a, 1, 10000) && pmd_link_is(b, 1, 10000), "%s: link up", mode);
 	test_mixed(a, b, mode);
 	test_exhausted(a, b, mode);
-	rte_eth_dev_stop(a);
-	rte_eth_dev_stop(b);
-	rte_eth_dev_close(a);
-	rte_eth_dev_close(b);
-	rte_vdev_uninit("net_ism0");
-	rte_vdev_uninit("net_ism1");
+	pmd_two_ports_close(a, b);
 }
 
 int
