@@ -163,13 +163,14 @@ ism_rx_burst_tmpl(struct ism_rxq *q, struct rte_mbuf **pkts, uint16_t nb,
 		  const bool zc)
 {
 	const struct rte_eth_dev_data *d;
-	struct rx_mbufs b = { .next = 0, .have = 0 };
+	struct rx_mbufs b;	/* its array is written before it is read */
 	const uint8_t *ring;
 	uint64_t prod, cons, bytes = 0;
 	uint32_t len_max, ring_size, at;
 	uint16_t n = 0, port_id;
 	bool promisc;
 
+	b.next = b.have = 0;
 	ring = q->dmb + ISM_RING_DATA_OFF;
 	prod = ism_ring_load64(q->dmb, ISM_RING_PROD_OFF);
 	if (prod == q->cons) {
